@@ -1,0 +1,1 @@
+export { BACKEND_NAMES, type BackendName, type InitBackendOptions, initBackend } from './init.js';
