@@ -1,3 +1,10 @@
 // dppgan's public API: re-exports only.
 export * from './backend/index.js';
-export { DppganError } from './errors.js';
+export * from './data/index.js';
+export { DppganError, runtimeError, usageError } from './errors.js';
+export * from './linalg/index.js';
+export * from './losses/index.js';
+export * from './metrics/index.js';
+export * from './nn/index.js';
+export * from './report/index.js';
+export * from './train/index.js';

@@ -1,0 +1,2 @@
+// Public exports of src/data/ (re-exports only).
+export {};

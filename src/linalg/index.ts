@@ -1,0 +1,2 @@
+// Public exports of src/linalg/ (re-exports only).
+export {};

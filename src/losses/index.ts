@@ -1,0 +1,2 @@
+// Public exports of src/losses/ (re-exports only).
+export {};

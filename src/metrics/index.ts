@@ -1,0 +1,2 @@
+// Public exports of src/metrics/ (re-exports only).
+export {};

@@ -1,0 +1,2 @@
+// Public exports of src/report/ (re-exports only).
+export {};

@@ -1,0 +1,2 @@
+// Public exports of src/train/ (re-exports only).
+export {};
