@@ -6,5 +6,6 @@ export * from './linalg/index.js';
 export * from './losses/index.js';
 export * from './metrics/index.js';
 export * from './nn/index.js';
+export { Random, type RandomState } from './random.js';
 export * from './report/index.js';
 export * from './train/index.js';
