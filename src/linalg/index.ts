@@ -1,2 +1,3 @@
 // Public exports of src/linalg/ (re-exports only).
-export {};
+export { singularValues, singularValuesOf } from './singular-values.js';
+export { type EigenResult, type EigenRows, symmetricEigen, symmetricEigenRows } from './symmetric-eigen.js';

@@ -1,0 +1,210 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend/index.js';
+import { singularValues, singularValuesOf, symmetricEigen } from '../src/linalg/index.js';
+
+/** mulberry32: a tiny seeded PRNG, uniform in [-1, 1). */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  };
+}
+
+function randomSymmetric(n: number, seed: number): Float64Array {
+  const r = random(seed);
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const v = r();
+      a[i * n + j] = v;
+      a[j * n + i] = v;
+    }
+  }
+  return a;
+}
+
+/** A random n×n orthogonal matrix as a product of n Householder reflections (independent of the solver). */
+function randomOrthogonal(n: number, seed: number): Float64Array {
+  const r = random(seed);
+  const q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  const v = new Float64Array(n);
+  for (let h = 0; h < n; h++) {
+    let norm2 = 0;
+    for (let i = 0; i < n; i++) {
+      v[i] = r();
+      norm2 += v[i] * v[i];
+    }
+    // q ← q·(I − 2vvᵀ/vᵀv)
+    for (let i = 0; i < n; i++) {
+      let dot = 0;
+      for (let k = 0; k < n; k++) dot += q[i * n + k] * v[k];
+      const s = (2 * dot) / norm2;
+      for (let k = 0; k < n; k++) q[i * n + k] -= s * v[k];
+    }
+  }
+  return q;
+}
+
+function frobenius(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return Math.sqrt(s);
+}
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+describe('symmetricEigen (Float64)', () => {
+  for (const n of [1, 2, 3, 10, 64, 200]) {
+    it(`n = ${n}: ‖AV − VΛ‖ ≤ 1e-10‖A‖, VᵀV = I, ascending, sign convention`, () => {
+      const a = randomSymmetric(n, 100 + n);
+      const { values, vectors } = symmetricEigen(a, n);
+      const scale = frobenius(a);
+      let residual = 0;
+      let orthogonality = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          let av = 0;
+          let vtv = 0;
+          for (let k = 0; k < n; k++) {
+            av += a[i * n + k] * vectors[k * n + j];
+            vtv += vectors[k * n + i] * vectors[k * n + j];
+          }
+          residual += (av - vectors[i * n + j] * values[j]) ** 2;
+          orthogonality = Math.max(orthogonality, Math.abs(vtv - (i === j ? 1 : 0)));
+        }
+      }
+      expect(Math.sqrt(residual)).toBeLessThanOrEqual(1e-10 * scale);
+      expect(orthogonality).toBeLessThanOrEqual(1e-10);
+      for (let j = 1; j < n; j++) expect(values[j]).toBeGreaterThanOrEqual(values[j - 1]);
+      let trace = 0;
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        trace += a[i * n + i];
+        sum += values[i];
+      }
+      expect(Math.abs(trace - sum)).toBeLessThanOrEqual(1e-12 * scale * n);
+      for (let j = 0; j < n; j++) {
+        let best = 0;
+        for (let k = 1; k < n; k++) {
+          if (Math.abs(vectors[k * n + j]) > Math.abs(vectors[best * n + j])) best = k;
+        }
+        expect(vectors[best * n + j]).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it('recovers prescribed eigenvalues, including exactly repeated ones', () => {
+    const n = 12;
+    const q = randomOrthogonal(n, 5);
+    const lambda = [-3, -3, -3, -1e-9, 0, 0, 0, 0, 2, 2, 5, 1e3];
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += q[i * n + k] * lambda[k] * q[j * n + k];
+        a[i * n + j] = s;
+      }
+    }
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j];
+    const { values } = symmetricEigen(a, n);
+    for (let k = 0; k < n; k++) expect(Math.abs(values[k] - lambda[k])).toBeLessThan(1e-12 * 1e3);
+  });
+
+  it('handles diagonal, zero and identity matrices', () => {
+    expect(Array.from(symmetricEigen(new Float64Array([2, 0, 0, -1]), 2).values)).toEqual([-1, 2]);
+    const zero = symmetricEigen(new Float64Array(9), 3);
+    expect(Array.from(zero.values)).toEqual([0, 0, 0]);
+    const id = symmetricEigen(new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), 3);
+    expect(Array.from(id.values)).toEqual([1, 1, 1]);
+    expect(Array.from(id.vectors)).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+  });
+
+  it('rejects bad input with messages naming the argument', () => {
+    expect(() => symmetricEigen(new Float64Array(3), 2)).toThrow(/a must hold n·n = 4 numbers/);
+    expect(() => symmetricEigen(new Float64Array([1, Number.NaN, Number.NaN, 1]), 2)).toThrow(
+      /a has a non-finite entry \(NaN\) at row 0, column 1/,
+    );
+    expect(() => symmetricEigen(new Float64Array(4), 0)).toThrow(/n must be a positive integer/);
+  });
+});
+
+describe('singularValues', () => {
+  it('recovers prescribed singular values to high relative accuracy (tall and wide)', () => {
+    const m = 40;
+    const n = 15;
+    const u = randomOrthogonal(m, 11);
+    const v = randomOrthogonal(n, 12);
+    const sigma = Array.from({ length: n }, (_, i) => 10 ** (2 - (8 * i) / (n - 1))); // 1e2 … 1e-6
+    const w = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += u[i * m + k] * sigma[k] * v[j * n + k];
+        w[i * n + j] = s;
+      }
+    }
+    const tall = singularValuesOf(w, m, n);
+    expect(tall.length).toBe(n);
+    for (let k = 0; k < n; k++) expect(Math.abs(tall[k] - sigma[k]) / sigma[k]).toBeLessThan(1e-7);
+    expect(Math.abs(tall[0] - sigma[0]) / sigma[0]).toBeLessThan(1e-13);
+    const wt = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) wt[j * m + i] = w[i * n + j];
+    const wide = singularValuesOf(wt, n, m);
+    for (let k = 0; k < n; k++) expect(Math.abs(wide[k] - tall[k]) / sigma[k]).toBeLessThan(1e-7);
+  });
+
+  it('matches sqrt of eigenvalues of WᵀW on a random matrix and handles rank deficiency', () => {
+    const r = random(21);
+    const m = 30;
+    const n = 8;
+    const w = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n - 1; j++) w[i * n + j] = r();
+    for (let i = 0; i < m; i++) w[i * n + n - 1] = w[i * n] + w[i * n + 1]; // rank n − 1
+    const gram = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < m; k++) s += w[k * n + i] * w[k * n + j];
+        gram[i * n + j] = s;
+      }
+    }
+    const lambda = symmetricEigen(gram, n).values;
+    const sigma = singularValuesOf(w, m, n);
+    for (let k = 0; k < n - 1; k++) {
+      expect(Math.abs(sigma[k] - Math.sqrt(lambda[n - 1 - k]))).toBeLessThan(1e-12 * sigma[0]);
+    }
+    expect(sigma[n - 1]).toBeLessThan(1e-13 * sigma[0]);
+  });
+
+  it('works on tensors: [[3,0],[0,-4]] → [4,3]; a 1×n row → its norm', () => {
+    expect(
+      Array.from(
+        singularValues(
+          tf.tensor2d([
+            [3, 0],
+            [0, -4],
+          ]),
+        ),
+      ),
+    ).toEqual([4, 3]);
+    const row = singularValues(tf.tensor2d([[3, 4, 0, 12]]));
+    expect(row.length).toBe(1);
+    expect(row[0]).toBeCloseTo(13, 12);
+  });
+
+  it('rejects non-2-D and non-finite input', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
+    expect(() => singularValues(tf.tensor1d([1, 2]) as any)).toThrow(/w must be a 2-D tensor.*rank 1/);
+    expect(() => singularValues(tf.tensor2d([[1, Number.POSITIVE_INFINITY]]))).toThrow(
+      /non-finite entry \(Infinity\) at row 0, column 1/,
+    );
+  });
+});
