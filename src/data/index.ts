@@ -1,2 +1,3 @@
 // Public exports of src/data/ (re-exports only).
-export {};
+export * from './dataset.js';
+export * from './synthetic.js';

@@ -1,2 +1,4 @@
 // Public exports of src/metrics/ (re-exports only).
-export {};
+export * from './kl.js';
+export * from './mode-coverage.js';
+export * from './wasserstein.js';

@@ -1,0 +1,151 @@
+// Distances between two sets of feature vectors (rows of n×d row-major arrays), in Float64.
+// FID (Heusel et al. 2017): ‖μa − μb‖² + Tr(Σa + Σb − 2(ΣaΣb)^½), with Tr((ΣaΣb)^½) = Σ √λ of the symmetric PSD
+// matrix Σa^½ Σb Σa^½ (same spectrum as ΣaΣb), so only symmetric eigensolves are needed.
+// KID (Bińkowski et al. 2018): unbiased MMD² with the cubic kernel k(x, y) = (xᵀy/d + 1)³, averaged over subsets.
+// Classifier score (Inception-score style, Salimans et al. 2016): exp(E_x KL(p(y|x) ‖ p(y))).
+import { symmetricEigen } from '../linalg/symmetric-eigen.js';
+import type { Random } from '../random.js';
+
+/** Mean and (unbiased) covariance of n feature rows of dimension d. */
+export function meanAndCovariance(features: ArrayLike<number>, n: number, d: number) {
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += features[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  const covariance = new Float64Array(d * d);
+  const centred = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) centred[j] = features[i * d + j] - mean[j];
+    for (let j = 0; j < d; j++) {
+      const cj = centred[j];
+      if (cj === 0) continue;
+      const row = j * d;
+      for (let k = 0; k <= j; k++) covariance[row + k] += cj * centred[k];
+    }
+  }
+  const scale = 1 / Math.max(n - 1, 1);
+  for (let j = 0; j < d; j++) {
+    for (let k = 0; k <= j; k++) {
+      covariance[j * d + k] *= scale;
+      covariance[k * d + j] = covariance[j * d + k];
+    }
+  }
+  return { mean, covariance };
+}
+
+/** Symmetric PSD square root via eigendecomposition (negative round-off eigenvalues clamped to 0). */
+function symmetricSquareRoot(matrix: Float64Array, d: number): Float64Array {
+  const { values, vectors } = symmetricEigen(matrix, d);
+  const root = new Float64Array(d * d);
+  for (let k = 0; k < d; k++) {
+    const s = Math.sqrt(Math.max(values[k], 0));
+    if (s === 0) continue;
+    for (let i = 0; i < d; i++) {
+      const vik = vectors[i * d + k] * s;
+      for (let j = 0; j < d; j++) root[i * d + j] += vik * vectors[j * d + k];
+    }
+  }
+  return root;
+}
+
+function multiply(a: Float64Array, b: Float64Array, d: number): Float64Array {
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let k = 0; k < d; k++) {
+      const aik = a[i * d + k];
+      if (aik === 0) continue;
+      for (let j = 0; j < d; j++) out[i * d + j] += aik * b[k * d + j];
+    }
+  }
+  return out;
+}
+
+/** Fréchet distance between Gaussians fitted to two feature sets (FID when the features are Inception's). */
+export function frechetDistance(
+  a: ArrayLike<number>,
+  na: number,
+  b: ArrayLike<number>,
+  nb: number,
+  d: number,
+): number {
+  const first = meanAndCovariance(a, na, d);
+  const second = meanAndCovariance(b, nb, d);
+  let meanTerm = 0;
+  let traceTerm = 0;
+  for (let j = 0; j < d; j++) {
+    meanTerm += (first.mean[j] - second.mean[j]) ** 2;
+    traceTerm += first.covariance[j * d + j] + second.covariance[j * d + j];
+  }
+  const rootA = symmetricSquareRoot(first.covariance, d);
+  const inner = multiply(multiply(rootA, second.covariance, d), rootA, d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) inner[i * d + j] = inner[j * d + i];
+  const { values } = symmetricEigen(inner, d);
+  let crossTrace = 0;
+  for (const value of values) crossTrace += Math.sqrt(Math.max(value, 0));
+  return Math.max(meanTerm + traceTerm - 2 * crossTrace, 0);
+}
+
+function cubicKernel(x: ArrayLike<number>, i: number, y: ArrayLike<number>, j: number, d: number): number {
+  let dot = 0;
+  for (let k = 0; k < d; k++) dot += x[i * d + k] * y[j * d + k];
+  return (dot / d + 1) ** 3;
+}
+
+/** m distinct indices of [0, n) (partial Fisher–Yates). */
+function sampleWithoutReplacement(n: number, m: number, random: Random): Int32Array {
+  const pool = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < m; i++) {
+    const j = i + random.integer(n - i);
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.subarray(0, m);
+}
+
+/** Kernel Inception distance: unbiased MMD² (cubic kernel) averaged over `subsets` random subsets. */
+export function kernelDistance(
+  a: ArrayLike<number>,
+  na: number,
+  b: ArrayLike<number>,
+  nb: number,
+  d: number,
+  random: Random,
+  opts: { subsets?: number; subsetSize?: number } = {},
+): { mean: number; std: number } {
+  const subsets = opts.subsets ?? 10;
+  const m = Math.min(opts.subsetSize ?? 1000, na, nb);
+  const estimates: number[] = [];
+  for (let s = 0; s < subsets; s++) {
+    const ia = sampleWithoutReplacement(na, m, random);
+    const ib = sampleWithoutReplacement(nb, m, random);
+    let kaa = 0;
+    let kbb = 0;
+    let kab = 0;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) {
+        if (i !== j) {
+          kaa += cubicKernel(a, ia[i], a, ia[j], d);
+          kbb += cubicKernel(b, ib[i], b, ib[j], d);
+        }
+        kab += cubicKernel(a, ia[i], b, ib[j], d);
+      }
+    }
+    estimates.push(kaa / (m * (m - 1)) + kbb / (m * (m - 1)) - (2 * kab) / (m * m));
+  }
+  const mean = estimates.reduce((x, y) => x + y, 0) / subsets;
+  const std = Math.sqrt(estimates.reduce((x, y) => x + (y - mean) ** 2, 0) / subsets);
+  return { mean, std };
+}
+
+/** exp(E_x KL(p(y|x) ‖ p(y))) from class probabilities (n rows of `classes`). */
+export function classifierScore(probabilities: ArrayLike<number>, n: number, classes: number): number {
+  const marginal = new Float64Array(classes);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < classes; c++) marginal[c] += probabilities[i * classes + c] / n;
+  let kl = 0;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < classes; c++) {
+      const p = probabilities[i * classes + c];
+      if (p > 0) kl += p * (Math.log(p) - Math.log(marginal[c]));
+    }
+  }
+  return Math.exp(kl / n);
+}
