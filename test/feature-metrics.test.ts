@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { classifierScore, frechetDistance, kernelDistance } from '../src/metrics/feature-statistics.js';
+import { modeStatistics, tripleModes } from '../src/metrics/stacked-mnist-modes.js';
+import { Random } from '../src/random.js';
+
+function gaussianFeatures(n: number, d: number, random: Random, shift = 0, scale = 1): Float64Array {
+  const out = new Float64Array(n * d);
+  for (let i = 0; i < out.length; i++) out[i] = shift + scale * random.normal();
+  return out;
+}
+
+describe('Fréchet and kernel distances', () => {
+  it('FID matches the closed form for Gaussians and is ≈ 0 for the same set', () => {
+    const random = new Random(1);
+    const d = 8;
+    const n = 20000;
+    const a = gaussianFeatures(n, d, random);
+    expect(frechetDistance(a, n, a, n, d)).toBeLessThan(1e-9);
+    // N(0, I) vs N(0.5·1, 4I): ‖Δμ‖² + Σ (σa − σb)² = d·0.25 + d·1 = 10
+    const b = gaussianFeatures(n, d, random, 0.5, 2);
+    expect(frechetDistance(a, n, b, n, d)).toBeCloseTo(10, 0);
+  });
+
+  it('FID of real vs real ≈ 0 and grows with added noise', () => {
+    const random = new Random(2);
+    const d = 16;
+    const n = 4000;
+    const real = gaussianFeatures(n, d, random);
+    const other = gaussianFeatures(n, d, random);
+    const distances = [0, 0.3, 0.6, 1.2].map((noise) => {
+      const noisy = other.map((v) => v + noise * random.normal());
+      return frechetDistance(real, n, noisy, n, d);
+    });
+    expect(distances[0]).toBeLessThan(0.05);
+    for (let i = 1; i < distances.length; i++) expect(distances[i]).toBeGreaterThan(distances[i - 1]);
+  });
+
+  it('KID ≈ 0 for the same distribution and clearly positive for a shifted one', () => {
+    const random = new Random(3);
+    const d = 8;
+    const a = gaussianFeatures(1000, d, random);
+    const b = gaussianFeatures(1000, d, random);
+    const c = gaussianFeatures(1000, d, random, 1);
+    const same = kernelDistance(a, 1000, b, 1000, d, random, { subsets: 4, subsetSize: 300 });
+    const shifted = kernelDistance(a, 1000, c, 1000, d, random, { subsets: 4, subsetSize: 300 });
+    expect(Math.abs(same.mean)).toBeLessThan(0.02);
+    expect(shifted.mean).toBeGreaterThan(1);
+  });
+
+  it('classifier score is 1 for constant predictions and the class count for confident, balanced ones', () => {
+    const uniform = new Float64Array(10 * 4).fill(0.25);
+    expect(classifierScore(uniform, 10, 4)).toBeCloseTo(1, 10);
+    const confident = new Float64Array(8 * 4);
+    for (let i = 0; i < 8; i++) confident[i * 4 + (i % 4)] = 1;
+    expect(classifierScore(confident, 8, 4)).toBeCloseTo(4, 10);
+  });
+});
+
+describe('Stacked-MNIST mode statistics', () => {
+  it('one repeated triple: 1 mode, KL = log 1000', () => {
+    const stats = modeStatistics(new Int32Array(26000).fill(427));
+    expect(stats.modes).toBe(1);
+    expect(stats.kl).toBeCloseTo(Math.log(1000), 10);
+  });
+
+  it('uniform modes: 1000 modes, KL near 0', () => {
+    const random = new Random(4);
+    const stats = modeStatistics(Int32Array.from({ length: 26000 }, () => random.integer(1000)));
+    expect(stats.modes).toBe(1000);
+    expect(stats.kl).toBeLessThan(0.03);
+  });
+
+  it('tripleModes combines channel digits', () => {
+    expect(Array.from(tripleModes([1, 2, 3, 9, 0, 7], 2))).toEqual([123, 907]);
+  });
+});
