@@ -1,4 +1,7 @@
 // Public exports of src/metrics/ (re-exports only).
+
+export * from './feature-statistics.js';
 export * from './kl.js';
 export * from './mode-coverage.js';
+export * from './stacked-mnist-modes.js';
 export * from './wasserstein.js';
