@@ -1,8 +1,8 @@
 // Float64 symmetric eigensolver in plain TypeScript: Householder tridiagonalisation (EISPACK tred2) followed
 // by the implicit QL algorithm with Wilkinson-type shifts (EISPACK tql2), as in JAMA.
 // A = V·diag(λ)·Vᵀ with λ ascending and V orthogonal. Cost ≈ (4/3 + 4/3)n³ + QL sweeps (~6n³) flops.
-// Invariant: the working matrix holds Vᵀ row-major (row j = eigenvector j), so every inner loop of the
-// reduction, the back-accumulation and the QL rotations runs over contiguous memory.
+// Invariant: the reduction works on Qᵀ row-major (tred2's column accesses become contiguous rows) and the QL
+// phase on Q (its rotations of columns i, i+1 are fused per row), so every inner loop runs over contiguous memory.
 // Sign convention (deterministic): each eigenvector's largest-|component| entry is positive (first on ties).
 import { runtimeError, usageError } from '../errors.js';
 
@@ -20,15 +20,26 @@ export interface EigenResult {
   vectors: Float64Array;
 }
 
-/** Reusable scratch buffers so repeated solves of the same size allocate nothing but their outputs. */
+/** Reusable scratch buffers so repeated solves allocate nothing but their outputs. */
 interface Workspace {
   n: number;
+  t: Float64Array;
   e: Float64Array;
+  cosines: Float64Array;
+  sines: Float64Array;
 }
-let workspace: Workspace = { n: 0, e: new Float64Array(0) };
-function scratch(n: number): Float64Array {
-  if (workspace.n < n) workspace = { n, e: new Float64Array(n) };
-  return workspace.e;
+let workspace: Workspace | undefined;
+function scratch(n: number): Workspace {
+  if (workspace === undefined || workspace.n !== n) {
+    workspace = {
+      n,
+      t: new Float64Array(n * n),
+      e: new Float64Array(n),
+      cosines: new Float64Array(n),
+      sines: new Float64Array(n),
+    };
+  }
+  return workspace;
 }
 
 /**
@@ -118,8 +129,19 @@ function tridiagonalise(t: Float64Array, n: number, d: Float64Array, e: Float64A
   e[0] = 0;
 }
 
-/** Implicit QL on the tridiagonal (d, e), accumulating rotations into the rows of t. */
-function tridiagonalQL(t: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+/**
+ * Implicit QL on the tridiagonal (d, e), accumulating rotations into the COLUMNS of v (v[k*n + i] = component k
+ * of eigenvector i). One QL sweep's rotations (indices m−1 … l) are stored, then applied to each row of v in
+ * one fused pass that keeps the running element in a register: one load and one store per element and sweep.
+ */
+function tridiagonalQL(
+  v: Float64Array,
+  n: number,
+  d: Float64Array,
+  e: Float64Array,
+  cosines: Float64Array,
+  sines: Float64Array,
+): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
   let f = 0;
@@ -170,15 +192,21 @@ function tridiagonalQL(t: Float64Array, n: number, d: Float64Array, e: Float64Ar
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
-          // Rotate eigenvector rows i and i+1.
-          const a0 = i * n;
-          const b0 = a0 + n;
-          for (let k = 0; k < n; k++) {
-            const vb = t[b0 + k];
-            const va = t[a0 + k];
-            t[b0 + k] = s * va + c * vb;
-            t[a0 + k] = c * va - s * vb;
+          cosines[i] = c;
+          sines[i] = s;
+        }
+        // v[:, i], v[:, i+1] ← (c·v_i − s·v_{i+1}, s·v_i + c·v_{i+1}) for i = m−1 … l, fused per row.
+        for (let k = 0; k < n; k++) {
+          const row = k * n;
+          let carry = v[row + m];
+          for (let i = m - 1; i >= l; i--) {
+            const vi = v[row + i];
+            const ci = cosines[i];
+            const si = sines[i];
+            v[row + i + 1] = si * vi + ci * carry;
+            carry = ci * vi - si * carry;
           }
+          v[row + l] = carry;
         }
         p = (-s * s2 * c3 * el1 * e[l]) / dl1;
         e[l] = s * p;
@@ -190,8 +218,8 @@ function tridiagonalQL(t: Float64Array, n: number, d: Float64Array, e: Float64Ar
   }
 }
 
-/** Sort (values, rows) ascending by value, swapping rows of t; then fix each row's sign. */
-function sortAndFixSigns(t: Float64Array, n: number, d: Float64Array): void {
+/** Sort (values, columns of v) ascending by value; then fix each column's sign. */
+function sortAndFixSigns(v: Float64Array, n: number, d: Float64Array): void {
   for (let i = 0; i < n - 1; i++) {
     let k = i;
     let p = d[i];
@@ -204,30 +232,29 @@ function sortAndFixSigns(t: Float64Array, n: number, d: Float64Array): void {
     if (k !== i) {
       d[k] = d[i];
       d[i] = p;
-      const a0 = i * n;
-      const b0 = k * n;
-      for (let j = 0; j < n; j++) {
-        const tmp = t[a0 + j];
-        t[a0 + j] = t[b0 + j];
-        t[b0 + j] = tmp;
+      for (let r = 0; r < n * n; r += n) {
+        const tmp = v[r + i];
+        v[r + i] = v[r + k];
+        v[r + k] = tmp;
       }
     }
   }
-  for (let j = 0; j < n; j++) fixSign(t, j * n, n);
+  for (let j = 0; j < n; j++) fixSign(v, j, n, n);
 }
 
-/** Flip t[offset .. offset+len) so its largest-|component| entry (first on ties) is positive. */
-export function fixSign(t: Float64Array, offset: number, len: number): void {
-  let best = 0;
+/** Flip x[offset + k·stride], k < len, so its largest-|component| entry (first on ties) is positive. */
+export function fixSign(x: Float64Array, offset: number, len: number, stride = 1): void {
+  let best = offset;
   let bestAbs = -1;
-  for (let k = 0; k < len; k++) {
-    const a = Math.abs(t[offset + k]);
+  const end = offset + len * stride;
+  for (let k = offset; k < end; k += stride) {
+    const a = Math.abs(x[k]);
     if (a > bestAbs) {
       bestAbs = a;
       best = k;
     }
   }
-  if (t[offset + best] < 0) for (let k = 0; k < len; k++) t[offset + k] = -t[offset + k];
+  if (x[best] < 0) for (let k = offset; k < end; k += stride) x[k] = -x[k];
 }
 
 function checkInput(a: ArrayLike<number>, n: number): void {
@@ -247,46 +274,45 @@ function checkInput(a: ArrayLike<number>, n: number): void {
 }
 
 /**
- * Eigen-decomposition of a symmetric matrix, eigenvectors as ROWS. Only the lower triangle of `a` is
- * read (a[i*n+j], j ≤ i). `a` is not modified. Values ascending, deterministic signs.
- */
-export function symmetricEigenRows(a: ArrayLike<number>, n: number): EigenRows {
-  checkInput(a, n);
-  // tred2 reads V[k][j] (k ≥ j) = t[j*n+k]: the lower triangle of A transposed into the upper of t.
-  const t = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      const v = a[i * n + j];
-      t[j * n + i] = v;
-      t[i * n + j] = v;
-    }
-  }
-  const values = new Float64Array(n);
-  if (n === 1) {
-    values[0] = t[0];
-    t[0] = 1;
-    return { values, rows: t };
-  }
-  const e = scratch(n);
-  tridiagonalise(t, n, values, e);
-  tridiagonalQL(t, n, values, e);
-  sortAndFixSigns(t, n, values);
-  return { values, rows: t };
-}
-
-/**
- * Eigen-decomposition of a symmetric n×n matrix `a` (row-major; only the lower triangle is read).
- * Returns values ascending and `vectors` row-major with eigenvectors as COLUMNS, so
+ * Eigen-decomposition of a symmetric n×n matrix `a` (row-major; only the lower triangle is read; `a` is not
+ * modified). Returns values ascending and `vectors` row-major with eigenvectors as COLUMNS, so
  * a·vectors = vectors·diag(values). Each eigenvector's largest-|component| entry is positive.
  *
  * @example
  *   const { values, vectors } = symmetricEigen(new Float64Array([2, 1, 1, 2]), 2); // values = [1, 3]
  */
 export function symmetricEigen(a: ArrayLike<number>, n: number): EigenResult {
-  const { values, rows } = symmetricEigenRows(a, n);
-  return { values, vectors: transpose(rows, n) };
+  checkInput(a, n);
+  // tred2 reads V[k][j] (k ≥ j) = t[j*n+k]: the lower triangle of A transposed into the upper of t.
+  const t = scratch(n).t;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const x = a[i * n + j];
+      t[j * n + i] = x;
+      t[i * n + j] = x;
+    }
+  }
+  const values = new Float64Array(n);
+  const vectors = new Float64Array(n * n);
+  if (n === 1) {
+    values[0] = t[0];
+    vectors[0] = 1;
+    return { values, vectors };
+  }
+  const { e, cosines, sines } = scratch(n);
+  tridiagonalise(t, n, values, e);
+  // t holds Qᵀ; the QL phase wants Q itself (columns = vectors) for its fused row passes.
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) vectors[j * n + i] = t[i * n + j];
+  tridiagonalQL(vectors, n, values, e, cosines, sines);
+  sortAndFixSigns(vectors, n, values);
+  return { values, vectors };
 }
 
+/** Eigen-decomposition with the eigenvectors as ROWS (row j ↔ values[j]); see `symmetricEigen`. */
+export function symmetricEigenRows(a: ArrayLike<number>, n: number): EigenRows {
+  const { values, vectors } = symmetricEigen(a, n);
+  return { values, rows: transpose(vectors, n) };
+}
 /** Transpose a square row-major matrix into a new array. */
 export function transpose(m: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n * n);
