@@ -126,13 +126,14 @@ export function eigh(a: tf.Tensor2D, opts: EighOptions = {}): { values: tf.Tenso
   const n = a.shape[0];
   // customGrad takes a single output, so values and vectors travel packed as one (n+1)×n tensor:
   // row 0 = values, rows 1..n = vectors.
-  const packedOp = tf.customGrad((x: tf.Tensor) => {
+  const packedOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor;
     const { values, vectors } = symmetricEigen(sym, n);
     const packed = new Float32Array((n + 1) * n);
     packed.set(values, 0);
     packed.set(vectors, n);
     const value = tf.tensor2d(packed, [n + 1, n]);
-    const gradFunc = (dy: tf.Tensor) => {
+    const gradFunc = (dy: tf.Tensor2D) => {
       const g = dy.dataSync();
       const gradVectors = new Float64Array(n * n);
       for (let i = 0; i < n * n; i++) gradVectors[i] = g[n + i];
