@@ -1,2 +1,6 @@
 // Public exports of src/report/ (re-exports only).
-export {};
+export * from './canvas.js';
+export * from './compose.js';
+export * from './font.js';
+export * from './plots.js';
+export * from './run-report.js';

@@ -1,0 +1,46 @@
+// Put several PNG panels (scatter plots, grids, charts) into one picture: a row by default, or a grid with
+// `columns`, each panel optionally under a title line. Used for "GAN vs GDPP" side-by-sides and benchmark panels.
+import { PNG } from 'pngjs';
+import { Canvas, COLOURS, type Rgb } from './canvas.js';
+import { textWidth } from './font.js';
+
+export interface ComposeOptions {
+  /** One title per panel (drawn above it). */
+  titles?: string[];
+  /** Panels per row (default: all in one row). */
+  columns?: number;
+  /** Pixels between panels and around the edge (default 8). */
+  gap?: number;
+  background?: Rgb;
+}
+
+/** Compose PNG buffers into one PNG, left to right then top to bottom. */
+export function sideBySidePng(panels: Buffer[], opts: ComposeOptions = {}): Buffer {
+  if (panels.length === 0) throw new RangeError('sideBySidePng: expected at least one panel');
+  const images = panels.map((buffer) => PNG.sync.read(buffer));
+  const columns = Math.max(1, Math.min(opts.columns ?? images.length, images.length));
+  const rows = Math.ceil(images.length / columns);
+  const gap = opts.gap ?? 8;
+  const titleHeight = opts.titles && opts.titles.length > 0 ? 18 : 0;
+  const cellWidth = Math.max(...images.map((p) => p.width));
+  const cellHeight = Math.max(...images.map((p) => p.height)) + titleHeight;
+  const canvas = new Canvas(
+    columns * cellWidth + (columns + 1) * gap,
+    rows * cellHeight + (rows + 1) * gap,
+    opts.background ?? COLOURS.white,
+  );
+  images.forEach((image, k) => {
+    const x = gap + (k % columns) * (cellWidth + gap);
+    const y = gap + Math.floor(k / columns) * (cellHeight + gap);
+    const title = opts.titles?.[k];
+    if (title !== undefined) {
+      const scale = textWidth(title, 2) <= cellWidth ? 2 : 1;
+      canvas.text(x + cellWidth / 2, y + (titleHeight - 7 * scale) / 2, title, COLOURS.black, {
+        scale,
+        align: 'centre',
+      });
+    }
+    canvas.draw(image, x + Math.floor((cellWidth - image.width) / 2), y + titleHeight);
+  });
+  return canvas.toPng();
+}
