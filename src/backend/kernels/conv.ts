@@ -1,0 +1,174 @@
+// Conv2D gradients for the wasm backend, both running on XNNPACK convolutions.
+// Filter gradient: dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh+kh−pt, ow·sw+kw−pl, ci]·dy[n,oh,ow,co] is a stride-1
+//   convolution of x viewed as [Ci,H,W,N] with dy viewed as the filter [OH,OW,N,Co], dilated by the forward stride.
+// Input gradient (transposed conv): output rows i with (i+pt) ≡ r (mod s) only meet filter taps kh ≡ r (mod s), so a
+//   stride-s transposed conv splits into s_h·s_w stride-1 convolutions ("sub-pixel"), interleaved back into dx.
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type Attrs,
+  channelsLast,
+  conv2dExplicit,
+  float32,
+  type Inputs,
+  pair,
+  release,
+  transpose,
+  type WasmBackend,
+} from './wasm-util.js';
+
+type Shape4 = [number, number, number, number];
+type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+
+function convInfo(xShape: number[], filterShape: number[], attrs: Attrs): tf.backend_util.Conv2DInfo {
+  const dilations = pair(attrs['dilations'] ?? 1, 'dilations');
+  if (dilations[0] !== 1 || dilations[1] !== 1) {
+    throw new Error(`dppgan wasm conv gradient: dilations must be 1, got [${dilations}]`);
+  }
+  return tf.backend_util.computeConv2DInfo(
+    xShape as Shape4,
+    filterShape as Shape4,
+    pair(attrs['strides'], 'strides'),
+    1,
+    attrs['pad'] as Pad,
+    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+    false,
+    'channelsLast',
+  );
+}
+
+export function conv2DBackpropFilter(args: { inputs: Inputs; backend: WasmBackend; attrs: Attrs }) {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  float32(x, 'Conv2DBackpropFilter');
+  float32(dy, 'Conv2DBackpropFilter');
+  channelsLast(attrs['dataFormat'], 'Conv2DBackpropFilter');
+  const info = convInfo(x.shape, attrs['filterShape'] as number[], attrs);
+  const [, h, w] = x.shape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  // Rows of x past the last one the forward conv read give negative bottom padding: compute the extra output rows
+  // with zero padding instead and drop them.
+  const pb = (oh - 1) * sh + kh - h - pt;
+  const pr = (ow - 1) * sw + kw - w - pl;
+  const xT = transpose(backend, x, [3, 1, 2, 0]); // [Ci,H,W,N]
+  const dyT = transpose(backend, dy, [1, 2, 0, 3]); // [OH,OW,N,Co]
+  const g = conv2dExplicit(backend, xT, dyT, {
+    padTop: pt,
+    padLeft: pl,
+    padBottom: Math.max(pb, 0),
+    padRight: Math.max(pr, 0),
+    strideHeight: 1,
+    strideWidth: 1,
+    dilationHeight: sh,
+    dilationWidth: sw,
+  }); // [Ci, KH+max(-pb,0), KW+max(-pr,0), Co]
+  release(backend, xT, dyT);
+  let cropped = g;
+  if (pb < 0 || pr < 0) {
+    cropped = backend.makeOutput([ci, kh, kw, co], 'float32');
+    const src = backend.typedArrayFromHeap(g) as Float32Array;
+    const dst = backend.typedArrayFromHeap(cropped) as Float32Array;
+    const gh = g.shape[1];
+    const gw = g.shape[2];
+    const run = kw * co;
+    for (let c = 0; c < ci; c++) {
+      for (let r = 0; r < kh; r++) {
+        const s = (c * gh + r) * gw * co;
+        dst.set(src.subarray(s, s + run), (c * kh + r) * run);
+      }
+    }
+    release(backend, g);
+  }
+  const out = transpose(backend, cropped, [1, 2, 0, 3]); // [KH,KW,Ci,Co]
+  release(backend, cropped);
+  return out;
+}
+
+export function conv2DBackpropInput(args: { inputs: Inputs; backend: WasmBackend; attrs: Attrs }) {
+  const { inputs, backend, attrs } = args;
+  const { dy, filter } = inputs;
+  float32(dy, 'Conv2DBackpropInput');
+  float32(filter, 'Conv2DBackpropInput');
+  channelsLast(attrs['dataFormat'], 'Conv2DBackpropInput');
+  const inputShape = attrs['inputShape'] as number[];
+  const info = convInfo(inputShape, filter.shape, attrs);
+  const [n, h, w, ci] = inputShape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { outHeight: oh, outWidth: ow, outChannels: co } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+
+  // Sub-filters g_r[t', u', co, ci] = w[rh + sh·(Th−1−t'), rw + sw·(Tw−1−u'), ci, co] for each residue (rh, rw).
+  const taps = (k: number, s: number, r: number) => (r < k ? Math.ceil((k - r) / s) : 0);
+  const subFilters: { rh: number; rw: number; th: number; tw: number; info: tf.TensorInfo }[] = [];
+  for (let rh = 0; rh < sh; rh++) {
+    for (let rw = 0; rw < sw; rw++) {
+      const th = taps(kh, sh, rh);
+      const tw = taps(kw, sw, rw);
+      if (th === 0 || tw === 0) continue;
+      subFilters.push({ rh, rw, th, tw, info: backend.makeOutput([th, tw, co, ci], 'float32') });
+    }
+  }
+  const wData = backend.typedArrayFromHeap(filter) as Float32Array;
+  for (const { rh, rw, th, tw, info: gInfo } of subFilters) {
+    const gData = backend.typedArrayFromHeap(gInfo) as Float32Array;
+    let k = 0;
+    for (let t = 0; t < th; t++) {
+      const fh = rh + sh * (th - 1 - t);
+      for (let u = 0; u < tw; u++) {
+        const base = (fh * kw + rw + sw * (tw - 1 - u)) * ci * co;
+        for (let o = 0; o < co; o++) {
+          for (let c = 0; c < ci; c++) gData[k++] = wData[base + c * co + o];
+        }
+      }
+    }
+  }
+
+  // One stride-1 convolution per residue; row m of its output is dx row i = m·sh + rh − pt (kept when 0 ≤ i < H).
+  const parts: { rh: number; rw: number; out: tf.TensorInfo }[] = [];
+  for (const { rh, rw, th, tw, info: gInfo } of subFilters) {
+    const rowsNeeded = Math.floor((h - 1 + pt - rh) / sh) + 1;
+    const colsNeeded = Math.floor((w - 1 + pl - rw) / sw) + 1;
+    if (rowsNeeded <= 0 || colsNeeded <= 0) continue;
+    const out = conv2dExplicit(backend, dy, gInfo, {
+      padTop: th - 1,
+      padLeft: tw - 1,
+      padBottom: Math.max(rowsNeeded - oh, 0),
+      padRight: Math.max(colsNeeded - ow, 0),
+      strideHeight: 1,
+      strideWidth: 1,
+      dilationHeight: 1,
+      dilationWidth: 1,
+    });
+    parts.push({ rh, rw, out });
+  }
+  for (const { info: gInfo } of subFilters) release(backend, gInfo);
+
+  const dx = backend.makeOutput([n, h, w, ci], 'float32');
+  const dst = backend.typedArrayFromHeap(dx) as Float32Array;
+  const coveredAll = sh <= kh && sw <= kw && parts.length === sh * sw;
+  if (!coveredAll) dst.fill(0);
+  for (const { rh, rw, out } of parts) {
+    const src = backend.typedArrayFromHeap(out) as Float32Array;
+    const [, mh, mw] = out.shape;
+    const m0 = Math.max(0, Math.ceil((pt - rh) / sh));
+    const q0 = Math.max(0, Math.ceil((pl - rw) / sw));
+    for (let b = 0; b < n; b++) {
+      for (let m = m0; m < mh; m++) {
+        const i = m * sh + rh - pt;
+        if (i >= h) break;
+        for (let q = q0; q < mw; q++) {
+          const j = q * sw + rw - pl;
+          if (j >= w) break;
+          let s = ((b * mh + m) * mw + q) * ci;
+          let d = ((b * h + i) * w + j) * ci;
+          for (let c = 0; c < ci; c++) dst[d++] = src[s++];
+        }
+      }
+    }
+    release(backend, out);
+  }
+  return dx;
+}

@@ -1,0 +1,265 @@
+// Every wasm kernel dppgan adds or replaces, against the pure-JS `cpu` backend on seeded random inputs.
+// Relative error = max|wasm − cpu| / max|cpu| (test/helpers/numeric.ts); the bound is 1e-5.
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend/index.js';
+import { randomNormal, relativeError, runOn } from './helpers/numeric.js';
+
+const TOL = 1e-5;
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+type Shape4 = [number, number, number, number];
+
+interface ConvCase {
+  x: Shape4;
+  filter: Shape4;
+  strides: number | [number, number];
+  pad: Pad;
+}
+
+const CONV_CASES: ConvCase[] = [
+  { x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 5], strides: 2, pad: 'same' },
+  { x: [3, 9, 9, 2], filter: [5, 5, 2, 3], strides: 2, pad: 'same' },
+  { x: [2, 10, 11, 3], filter: [4, 4, 3, 2], strides: 3, pad: 'valid' },
+  { x: [2, 9, 10, 2], filter: [3, 2, 2, 3], strides: [2, 3], pad: 'same' },
+  { x: [1, 11, 9, 3], filter: [3, 5, 3, 2], strides: [2, 3], pad: 'valid' },
+  {
+    x: [2, 8, 7, 2],
+    filter: [3, 3, 2, 4],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  },
+  {
+    x: [1, 5, 6, 2],
+    filter: [3, 3, 2, 2],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 3],
+      [0, 0],
+    ],
+  },
+  { x: [1, 6, 6, 3], filter: [1, 1, 3, 2], strides: 2, pad: 'valid' },
+  { x: [2, 7, 7, 1], filter: [7, 7, 1, 3], strides: 1, pad: 'valid' },
+  { x: [2, 13, 12, 4], filter: [5, 5, 4, 6], strides: 3, pad: 'same' },
+  { x: [2, 6, 6, 2], filter: [2, 2, 2, 3], strides: 2, pad: 'valid' },
+  { x: [4, 14, 14, 8], filter: [5, 5, 8, 16], strides: 2, pad: 'same' },
+];
+
+function describeCase(c: ConvCase): string {
+  return `x ${c.x} filter ${c.filter} strides ${c.strides} pad ${JSON.stringify(c.pad)}`;
+}
+
+function outShape(c: ConvCase, depthwise = false): Shape4 {
+  const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad, undefined, depthwise);
+  return info.outShape as Shape4;
+}
+
+async function compare(f: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+  const wasm = await runOn('wasm', f);
+  const cpu = await runOn('cpu', f);
+  let worst = 0;
+  for (let i = 0; i < cpu.length; i++) {
+    expect(wasm[i].shape).toEqual(cpu[i].shape);
+    worst = Math.max(worst, relativeError(wasm[i].values, cpu[i].values));
+  }
+  return worst;
+}
+
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+describe('Conv2DBackpropFilter and Conv2DBackpropInput (XNNPACK) match cpu', () => {
+  CONV_CASES.forEach((c, k) => {
+    it(describeCase(c), async () => {
+      const dyShape = outShape(c);
+      const x = randomNormal(size(c.x), 100 + k);
+      const dy = randomNormal(size(dyShape), 200 + k);
+      const w = randomNormal(size(c.filter), 300 + k);
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' };
+      const errFilter = await compare(
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropFilter',
+              { x: tf.tensor4d(x, c.x), dy: tf.tensor4d(dy, dyShape) },
+              { ...attrs, filterShape: c.filter },
+            ) as tf.Tensor,
+      );
+      const errInput = await compare(
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropInput',
+              { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(w, c.filter) },
+              { ...attrs, inputShape: c.x },
+            ) as tf.Tensor,
+      );
+      expect(errFilter).toBeLessThanOrEqual(TOL);
+      expect(errInput).toBeLessThanOrEqual(TOL);
+    });
+  });
+
+  it('through tf.grad: conv2d and conv2dTranspose gradients (DCGAN-like shapes)', async () => {
+    const x = randomNormal(4 * 7 * 7 * 16, 11);
+    const w = randomNormal(5 * 5 * 8 * 16, 12, 0.1);
+    const r = randomNormal(4 * 14 * 14 * 8, 13);
+    const err = await compare(() => {
+      const xt = tf.tensor4d(x, [4, 7, 7, 16]);
+      const wt = tf.tensor4d(w, [5, 5, 8, 16]);
+      const rt = tf.tensor4d(r, [4, 14, 14, 8]);
+      const f = (a: tf.Tensor, b: tf.Tensor) => {
+        const up = tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [4, 14, 14, 8], 2, 'same');
+        const down = tf.conv2d(tf.mul(up, rt) as tf.Tensor4D, b as tf.Tensor4D, 2, 'same');
+        return tf.sum(tf.square(down));
+      };
+      return tf.grads(f)([xt, wt]);
+    });
+    expect(err).toBeLessThanOrEqual(TOL);
+  });
+});
+
+describe('depthwise conv gradients match cpu', () => {
+  const cases: ConvCase[] = [
+    { x: [2, 7, 7, 3], filter: [3, 3, 3, 2], strides: 1, pad: 'same' },
+    { x: [1, 8, 9, 2], filter: [3, 3, 2, 1], strides: 2, pad: 'valid' },
+    { x: [2, 9, 8, 4], filter: [5, 5, 4, 3], strides: 3, pad: 'same' },
+    {
+      x: [1, 7, 6, 2],
+      filter: [3, 2, 2, 2],
+      strides: 2,
+      pad: [
+        [0, 0],
+        [1, 2],
+        [0, 1],
+        [0, 0],
+      ],
+    },
+  ];
+  cases.forEach((c, k) => {
+    it(describeCase(c), async () => {
+      const dyShape = outShape(c, true);
+      const x = randomNormal(size(c.x), 400 + k);
+      const dy = randomNormal(size(dyShape), 500 + k);
+      const w = randomNormal(size(c.filter), 600 + k);
+      const attrs = { strides: c.strides, pad: c.pad, dilations: 1 };
+      const err = await compare(() => [
+        tf
+          .engine()
+          .runKernel(
+            'DepthwiseConv2dNativeBackpropFilter',
+            { x: tf.tensor4d(x, c.x), dy: tf.tensor4d(dy, dyShape) },
+            { ...attrs, filterShape: c.filter },
+          ) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel(
+            'DepthwiseConv2dNativeBackpropInput',
+            { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(w, c.filter) },
+            { ...attrs, inputShape: c.x },
+          ) as tf.Tensor,
+      ]);
+      expect(err).toBeLessThanOrEqual(TOL);
+    });
+  });
+});
+
+describe('BatchMatMul and _FusedMatMul match cpu', () => {
+  const shapes: [number[], number[]][] = [
+    [
+      [5, 7],
+      [7, 3],
+    ],
+    [
+      [3, 5, 7],
+      [3, 7, 4],
+    ],
+    [
+      [1, 6, 9],
+      [4, 9, 5],
+    ],
+    [
+      [4, 20, 30],
+      [4, 30, 25],
+    ],
+    [
+      [2, 3, 33, 17],
+      [2, 3, 17, 19],
+    ],
+    [
+      [64, 128],
+      [128, 96],
+    ],
+  ];
+  const transposeShape = (s: number[], t: boolean) =>
+    t ? [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]] : s;
+
+  shapes.forEach(([sa, sb], k) => {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        it(`a ${sa} b ${sb} transposeA ${ta} transposeB ${tb}`, async () => {
+          const aShape = transposeShape(sa, ta);
+          const bShape = transposeShape(sb, tb);
+          const a = randomNormal(size(aShape), 700 + k);
+          const b = randomNormal(size(bShape), 800 + k);
+          const bias = randomNormal(sb[sb.length - 1], 900 + k);
+          const prelu = randomNormal(sb[sb.length - 1], 950 + k, 0.3);
+          const err = await compare(() => {
+            const at = tf.tensor(a, aShape);
+            const bt = tf.tensor(b, bShape);
+            const biasT = tf.tensor1d(bias);
+            const common = { a: at, b: bt, transposeA: ta, transposeB: tb };
+            return [
+              tf.matMul(at, bt, ta, tb),
+              tf.fused.matMul({ ...common, bias: biasT }),
+              tf.fused.matMul({ ...common, bias: biasT, activation: 'relu' }),
+              tf.fused.matMul({ ...common, activation: 'relu6' }),
+              tf.fused.matMul({ ...common, bias: biasT, activation: 'sigmoid' }),
+              tf.fused.matMul({ ...common, bias: biasT, activation: 'elu' }),
+              tf.fused.matMul({ ...common, bias: biasT, activation: 'leakyrelu', leakyreluAlpha: 0.15 }),
+              tf.fused.matMul({
+                ...common,
+                bias: biasT,
+                activation: 'prelu',
+                preluActivationWeights: tf.tensor1d(prelu),
+              }),
+            ];
+          });
+          expect(err).toBeLessThanOrEqual(TOL);
+        });
+      }
+    }
+  });
+});
+
+describe('UnsortedSegmentSum matches cpu', () => {
+  it('float32 rows, int32 ids (one id out of range is dropped)', async () => {
+    const x = randomNormal(12 * 3 * 2, 31);
+    const ids = [0, 3, 1, 1, 2, 0, 3, 3, 5, 2, 0, 1];
+    const err = await compare(() =>
+      tf.unsortedSegmentSum(tf.tensor3d(x, [12, 3, 2]), tf.tensor1d(ids, 'int32'), 4),
+    );
+    expect(err).toBeLessThanOrEqual(TOL);
+  });
+
+  it('the gradient of gather (an embedding lookup)', async () => {
+    const table = randomNormal(10 * 4, 32);
+    const err = await compare(() => {
+      const t = tf.tensor2d(table, [10, 4]);
+      const idx = tf.tensor1d([3, 1, 3, 9, 0, 3], 'int32');
+      return tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.gather(v, idx))))(t);
+    });
+    expect(err).toBeLessThanOrEqual(TOL);
+  });
+});
