@@ -1,0 +1,236 @@
+// Checkpoints: everything a run needs to continue bit-exactly — network weights (incl. batch-norm statistics and
+// spectral-norm u vectors, which are layer weights), Adam state, RNG states and the step — in a directory
+//   checkpoint/manifest.json  { format, version, step, configHash, files: { name: { bytes, sha256 } } }
+//   checkpoint/state.json     tensor index (group, name, shape, offset) + JSON state (RNG, optimiser scalars)
+//   checkpoint/tensors.bin    every tensor as little-endian float32, concatenated
+// Invariant (atomicity): `checkpoint/` is always a complete checkpoint. A new one is written into a temporary
+// directory beside it, every file fsync'ed, then renamed over the old one (old → .checkpoint-old, new →
+// checkpoint, old removed). If a crash leaves only .checkpoint-old, loading falls back to it.
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { runtimeError, usageError } from '../errors.js';
+
+export const CHECKPOINT_FORMAT = 'dppgan-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_DIR = 'checkpoint';
+const OLD_DIR = '.checkpoint-old';
+
+/** A named float32 array with its shape. */
+export interface NamedArray {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+export interface CheckpointData {
+  step: number;
+  configHash: string;
+  /** Tensor groups, e.g. 'generator', 'discriminator', 'optimizer-g', 'optimizer-d'; order is preserved. */
+  tensors: Record<string, NamedArray[]>;
+  /** JSON-serialisable state (RNG states, optimiser scalars, …). */
+  state: Record<string, unknown>;
+}
+
+interface TensorEntry {
+  group: string;
+  name: string;
+  shape: number[];
+  /** Offset in float32 elements into tensors.bin. */
+  offset: number;
+}
+
+interface Manifest {
+  format: string;
+  version: number;
+  step: number;
+  configHash: string;
+  files: Record<string, { bytes: number; sha256: string }>;
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+function writeFileSynced(path: string, bytes: Uint8Array): void {
+  const fd = openSync(path, 'w');
+  try {
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDirectory(path: string): void {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some platforms cannot fsync a directory; the file fsyncs still hold.
+  }
+}
+
+function encode(data: CheckpointData): { bin: Uint8Array; stateJson: Uint8Array } {
+  const entries: TensorEntry[] = [];
+  let total = 0;
+  for (const [group, arrays] of Object.entries(data.tensors)) {
+    for (const array of arrays) {
+      const size = array.shape.reduce((a, b) => a * b, 1);
+      if (size !== array.values.length) {
+        throw new Error(
+          `checkpoint tensor ${group}/${array.name}: shape ${array.shape} does not match length`,
+        );
+      }
+      entries.push({ group, name: array.name, shape: array.shape, offset: total });
+      total += size;
+    }
+  }
+  const floats = new Float32Array(total);
+  let k = 0;
+  for (const arrays of Object.values(data.tensors)) {
+    for (const array of arrays) {
+      floats.set(array.values, entries[k].offset);
+      k++;
+    }
+  }
+  const bin = new Uint8Array(floats.buffer);
+  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
+    throw new Error('big-endian hosts are not supported');
+  const stateJson = new TextEncoder().encode(
+    `${JSON.stringify({ step: data.step, tensors: entries, state: data.state }, null, 1)}\n`,
+  );
+  return { bin, stateJson };
+}
+
+/** Write `data` as `runDir/checkpoint`, atomically replacing any previous checkpoint. */
+export function saveCheckpoint(runDir: string, data: CheckpointData): void {
+  const { bin, stateJson } = encode(data);
+  const manifest: Manifest = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    step: data.step,
+    configHash: data.configHash,
+    files: {
+      'tensors.bin': { bytes: bin.length, sha256: sha256(bin) },
+      'state.json': { bytes: stateJson.length, sha256: sha256(stateJson) },
+    },
+  };
+  const temp = join(runDir, `.checkpoint-tmp-${process.pid}`);
+  const target = join(runDir, CHECKPOINT_DIR);
+  const old = join(runDir, OLD_DIR);
+  rmSync(temp, { recursive: true, force: true });
+  mkdirSync(temp, { recursive: true });
+  writeFileSynced(join(temp, 'tensors.bin'), bin);
+  writeFileSynced(join(temp, 'state.json'), stateJson);
+  writeFileSynced(
+    join(temp, 'manifest.json'),
+    new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
+  );
+  fsyncDirectory(temp);
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(temp, target);
+  fsyncDirectory(runDir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** True when `runDir` holds a checkpoint (or the fallback left by an interrupted save). */
+export function hasCheckpoint(runDir: string): boolean {
+  return (
+    existsSync(join(runDir, CHECKPOINT_DIR, 'manifest.json')) ||
+    existsSync(join(runDir, OLD_DIR, 'manifest.json'))
+  );
+}
+
+function readJson(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw runtimeError(`corrupt checkpoint: cannot parse ${what} (${(error as Error).message})`);
+  }
+}
+
+/**
+ * Read and verify `runDir/checkpoint`: format, version, every file's size and SHA-256, and (when given) that it
+ * was written for a config with hash `expectedConfigHash`. Any problem is a one-line DppganError.
+ */
+export function loadCheckpoint(runDir: string, expectedConfigHash?: string): CheckpointData {
+  let dir = join(runDir, CHECKPOINT_DIR);
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    const old = join(runDir, OLD_DIR);
+    if (!existsSync(join(old, 'manifest.json'))) {
+      throw runtimeError(
+        `no checkpoint in ${runDir} (expected ${dir}/manifest.json): train first, or check --run`,
+      );
+    }
+    dir = old;
+  }
+  const manifest = readJson(join(dir, 'manifest.json'), `${dir}/manifest.json`) as Partial<Manifest>;
+  if (manifest?.format !== CHECKPOINT_FORMAT || typeof manifest.version !== 'number' || !manifest.files) {
+    throw runtimeError(`${dir}/manifest.json is not a dppgan checkpoint manifest`);
+  }
+  if (manifest.version !== CHECKPOINT_VERSION) {
+    throw runtimeError(
+      `checkpoint ${dir} has format version ${manifest.version}; this dppgan reads version ${CHECKPOINT_VERSION}`,
+    );
+  }
+  if (expectedConfigHash !== undefined && manifest.configHash !== expectedConfigHash) {
+    throw usageError(
+      `checkpoint ${dir} was written for a different config (hash ${String(manifest.configHash).slice(0, 12)}…, this config ${expectedConfigHash.slice(0, 12)}…): resume with the run's own config.json, or use --force to start over`,
+    );
+  }
+  const contents: Record<string, Buffer> = {};
+  for (const name of ['tensors.bin', 'state.json']) {
+    const expected = manifest.files[name];
+    const path = join(dir, name);
+    if (!expected) throw runtimeError(`corrupt checkpoint: ${dir}/manifest.json does not list ${name}`);
+    if (!existsSync(path)) throw runtimeError(`corrupt checkpoint: ${path} is missing`);
+    const bytes = readFileSync(path);
+    if (bytes.length !== expected.bytes) {
+      throw runtimeError(
+        `corrupt checkpoint: ${path} has ${bytes.length} bytes, the manifest expects ${expected.bytes} (truncated?)`,
+      );
+    }
+    if (sha256(bytes) !== expected.sha256) {
+      throw runtimeError(`corrupt checkpoint: ${path} does not match its SHA-256 checksum in the manifest`);
+    }
+    contents[name] = bytes;
+  }
+  const parsed = JSON.parse(contents['state.json'].toString('utf8')) as {
+    step: number;
+    tensors: TensorEntry[];
+    state: Record<string, unknown>;
+  };
+  const bin = contents['tensors.bin'];
+  const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length));
+  const tensors: Record<string, NamedArray[]> = {};
+  for (const entry of parsed.tensors) {
+    const size = entry.shape.reduce((a, b) => a * b, 1);
+    if (entry.offset + size > floats.length) {
+      throw runtimeError(
+        `corrupt checkpoint: tensor ${entry.group}/${entry.name} lies past the end of tensors.bin`,
+      );
+    }
+    tensors[entry.group] ??= [];
+    tensors[entry.group].push({
+      name: entry.name,
+      shape: entry.shape,
+      values: floats.slice(entry.offset, entry.offset + size),
+    });
+  }
+  return { step: parsed.step, configHash: String(manifest.configHash), tensors, state: parsed.state };
+}

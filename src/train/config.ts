@@ -1,0 +1,195 @@
+// The training config file (DESIGN.md "Config file"): a zod schema that rejects unknown keys, fills defaults,
+// and reports the first problem on one line naming the field, what was expected and what was got, e.g.
+//   config.json: "loss": expected one of minimax, nonsaturating, wasserstein, hinge, least-squares, got "hinj"
+// The resolved config (every default filled in) is what a run directory's config.json holds.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { BACKEND_NAMES } from '../backend/index.js';
+import { dataSpecSchema } from '../data/index.js';
+import { usageError } from '../errors.js';
+import { ADVERSARIAL_LOSS_NAMES } from '../losses/index.js';
+import { MODEL_NAMES } from '../nn/index.js';
+
+export const LIPSCHITZ_NAMES = ['none', 'spectral-norm', 'weight-clip', 'gradient-penalty'] as const;
+export type LipschitzName = (typeof LIPSCHITZ_NAMES)[number];
+export const SCHEDULE_NAMES = ['alternating', 'simultaneous'] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+
+const finite = z.number().refine(Number.isFinite, { message: 'expected a finite number' });
+const positive = finite.refine((v) => v > 0, { message: 'expected a number > 0' });
+const unitInterval = finite.refine((v) => v >= 0 && v < 1, { message: 'expected a number in [0, 1)' });
+const count = z.number().int().min(1);
+
+const adamSchema = (lr: number) =>
+  z
+    .strictObject({
+      lr: positive.default(lr),
+      beta1: unitInterval.default(0.5),
+      beta2: unitInterval.default(0.999),
+      epsilon: positive.default(1e-8),
+    })
+    .prefault({});
+
+const gdppSchema = z
+  .strictObject({
+    /** Weight of L_DPP in the generator loss 0.5·(adv + weight·L_DPP). */
+    weight: positive.default(1),
+    /** Weight of the eigenvalue (magnitude) term inside L_DPP (official 1e-4). */
+    magnitudeWeight: finite.min(0).default(1e-4),
+    /** Use |cos| in the structure term (eigenvector sign invariance). */
+    signInvariant: z.boolean().default(false),
+  })
+  .nullable()
+  .default(null);
+
+export const configSchema = z
+  .strictObject({
+    data: dataSpecSchema,
+    model: z.enum(MODEL_NAMES),
+    loss: z.enum(ADVERSARIAL_LOSS_NAMES).default('nonsaturating'),
+    lipschitz: z.enum(LIPSCHITZ_NAMES).default('none'),
+    gdpp: gdppSchema,
+    /** 'simultaneous' = G and D gradients at the same parameters, both applied together (official GDPP toy). */
+    schedule: z.enum(SCHEDULE_NAMES).optional(),
+    iterations: count.default(25000),
+    batchSize: z.number().int().min(2).default(512),
+    nDis: count.default(1),
+    seed: z.number().int().min(0).default(1),
+    optim: z.strictObject({ g: adamSchema(1e-3), d: adamSchema(1e-4) }).prefault({}),
+    /** Weight clipping bound c (lipschitz "weight-clip"). */
+    weightClip: positive.default(0.01),
+    /** Gradient-penalty weight λ (lipschitz "gradient-penalty"). */
+    gpWeight: positive.default(10),
+    /** Power iterations per step (lipschitz "spectral-norm"). */
+    powerIterations: count.default(1),
+    /** Write a log.jsonl line every this many steps. */
+    logEvery: count.default(50),
+    /** Save a checkpoint every this many steps (and always at the end). */
+    checkpointEvery: count.default(1000),
+    backend: z.enum(BACKEND_NAMES).default('auto'),
+  })
+  .superRefine((config, ctx) => {
+    if (config.schedule === 'simultaneous' && config.nDis !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nDis'],
+        message: `expected 1 with "schedule": "simultaneous" (G and D take one step together), got ${config.nDis}`,
+      });
+    }
+  });
+
+type ParsedConfig = z.output<typeof configSchema>;
+/** A config with every default filled in (what a run directory's config.json holds). */
+export type TrainConfig = Omit<ParsedConfig, 'schedule'> & { schedule: ScheduleName };
+export type GdppConfig = NonNullable<TrainConfig['gdpp']>;
+
+function pathText(path: PropertyKey[]): string {
+  let text = '';
+  for (const key of path) text += typeof key === 'number' ? `[${key}]` : `${text ? '.' : ''}${String(key)}`;
+  return text;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** One zod issue as `"path": expected …, got …`. */
+function issueText(issue: z.core.$ZodIssue, input: unknown): string {
+  const where = pathText(issue.path);
+  const field = where ? `"${where}": ` : '';
+  const got = valueAt(input, issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+      return `${field}unknown key${issue.keys.length > 1 ? 's' : ''} ${keys} (remove ${issue.keys.length > 1 ? 'them' : 'it'}; check the spelling against the documented keys)`;
+    }
+    case 'invalid_value':
+      return `${field}expected ${issue.values.length > 1 ? 'one of ' : ''}${issue.values.map(String).join(', ')}, got ${describe(got)}`;
+    case 'invalid_type':
+      if (got === undefined) return `${field}required, but missing`;
+      return `${field}expected ${issue.expected}, got ${describe(got)}`;
+    case 'invalid_union':
+      if (issue.discriminator !== undefined) {
+        const options =
+          'options' in issue && issue.options ? `expected one of ${issue.options.join(', ')}, ` : '';
+        return `${field}${options}got ${describe(got)}`;
+      }
+      return `${field}${issue.message}, got ${describe(got)}`;
+    default: {
+      const message = issue.message.replace(/^Too (small|big): /, '');
+      return /\bgot\b/.test(message) ? `${field}${message}` : `${field}${message}, got ${describe(got)}`;
+    }
+  }
+}
+
+/** Validate a parsed JSON config; `source` names the file in error messages. Throws a usage error (exit 2). */
+export function parseConfig(input: unknown, source = 'config'): TrainConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const [first, ...rest] = result.error.issues;
+    const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
+    throw usageError(`${source}: ${issueText(first, input)}${more}`);
+  }
+  return resolveDefaults(result.data);
+}
+
+/** Model-dependent defaults: the GDPP synthetic experiments update G and D simultaneously, as the official script. */
+function resolveDefaults(config: ParsedConfig): TrainConfig {
+  const schedule =
+    config.schedule ?? (config.model === 'mlp-gdpp' && config.nDis === 1 ? 'simultaneous' : 'alternating');
+  return { ...config, schedule };
+}
+
+/** Read and validate a JSON config file. */
+export function loadConfigFile(file: string): TrainConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw usageError(`cannot read config file ${file}: ${code === 'ENOENT' ? 'no such file' : String(code)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw usageError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseConfig(json, file);
+}
+
+/** A key order independent JSON text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * SHA-256 of what makes two runs the same training problem: everything except the iteration count (a run may
+ * be extended), the logging/checkpoint cadence and the backend.
+ */
+export function configHash(config: TrainConfig): string {
+  const { iterations: _i, logEvery: _l, checkpointEvery: _c, backend: _b, ...identity } = config;
+  return createHash('sha256').update(canonicalJson(identity)).digest('hex');
+}
