@@ -1,3 +1,4 @@
 // Public exports of src/nn/ (re-exports only).
 export {};
+export * from './models/index.js';
 export * from './spectral-norm.js';
