@@ -1,0 +1,336 @@
+// GDPP loss (Elfeki et al., "GDPP: Learning Diverse Generations Using Determinantal Point Processes", ICML 2019,
+// arXiv 1812.00068, method section; the formula below is the one the official code computes,
+// GDPP_Loss_Tensorflow_Pytorch.py, and PAPERS.md §2 — equation numbers not verified here, so cited by name).
+//   φ = rows of h L2-normalised;  L_B = φφᵀ (the batch's DPP L-ensemble kernel);  L_B = V diag(λ) Vᵀ, λ ascending
+//   magnitude = w · mean_i (λ_fake,i − λ_real,i)²,  w = 1e-4
+//   structure = − Σ_i λ̂_real,i · (v_fake,i · v_real,i),  λ̂ = min-max normalised real eigenvalues
+// Gradient flows into phiFake only. All numerics (kernels, eigensolver, loss and its gradient) run in Float64.
+// Invariant: both paths return the same number. When d < B, L_B (B×B, rank ≤ d) is replaced by the Gram
+// matrix G = φᵀφ (d×d): same non-zero spectrum, v = s·φu/√λ with s the sign that makes the B-vector's
+// largest-|component| entry positive (eigh's convention), and the B − d structural zero eigenvalues pair
+// zero with zero (magnitude 0) and carry λ̂ = 0 (min λ_real = 0 when d < B).
+import * as tf from '@tensorflow/tfjs-core';
+import { runtimeError, usageError } from '../errors.js';
+import { broadenedInverse, broadening, gramCols, gramRows, symmetricEigen } from '../linalg/index.js';
+
+export interface GdppOptions {
+  /** Weight w of the eigenvalue (magnitude) MSE term. Default 1e-4 (official). */
+  magnitudeWeight?: number;
+  /** Use |v_fake,i · v_real,i| so the arbitrary eigenvector sign cannot matter. Default false (official). */
+  signInvariant?: boolean;
+  /**
+   * Relative width ε/max|λ| of the Lorentzian that replaces 1/(λj − λi) in the eigenvector gradient:
+   * Δ/(Δ² + ε²), exact to (ε/Δ)² for separated pairs, bounded by 1/(2ε), 0 for equal ones. Default 1e-6.
+   */
+  gapTolerance?: number;
+  /** 'auto' (default): the d×d Gram problem when d < B, else the B×B kernel. Forcing one is for tests. */
+  path?: 'auto' | 'kernel' | 'gram';
+}
+
+/**
+ * Pairs whose fake or real eigenvalue is at most NULL_TOLERANCE·max λ of its branch are (numerically) in a
+ * null space: their eigenvectors are any basis of that space, so the official structure term is arbitrary
+ * there. Both paths give such pairs zero structure weight (their magnitude term is kept).
+ */
+const NULL_TOLERANCE = 1e-9;
+/** Rows are normalised as h/√(‖h‖² + ε²): smooth and finite for zero rows (gradient ≤ ‖φ̄‖/ε). */
+const ROW_EPSILON = 1e-6;
+/** max λ̂ − min λ̂ below this relative spread counts as "all real eigenvalues equal". */
+const FLAT_SPECTRUM = 1e-12;
+
+/** Result of the Float64 GDPP computation; `gradient()` (lazy) returns ∂loss/∂hFake (B×d, row-major). */
+export interface GdppResult {
+  loss: number;
+  magnitude: number;
+  structure: number;
+  path: 'kernel' | 'gram';
+  gradient: () => Float64Array;
+}
+
+interface Branch {
+  phi: Float64Array; // normalised rows, B×d
+  norms: Float64Array; // √(‖h_b‖² + ε²)
+  values: Float64Array; // n eigenvalues ascending (n = B on the kernel path, d on the Gram path)
+  vectors: Float64Array; // n×n eigenvectors of the kernel or Gram matrix, as columns
+  unscaled: Float64Array; // B×n: the kernel path's V itself; the Gram path's φU (columns s·√λ·v)
+  bvectors: Float64Array; // B×n: unit B-vectors v with eigh's sign convention; 0 for null-space columns
+  signs: Float64Array; // n: s_i (Gram path), 1 on the kernel path
+  nullLimit: number;
+}
+
+function normaliseRows(
+  h: ArrayLike<number>,
+  b: number,
+  d: number,
+): { phi: Float64Array; norms: Float64Array } {
+  const phi = new Float64Array(b * d);
+  const norms = new Float64Array(b);
+  for (let i = 0; i < b; i++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += h[i * d + k] * h[i * d + k];
+    const n = Math.sqrt(s + ROW_EPSILON * ROW_EPSILON);
+    norms[i] = n;
+    for (let k = 0; k < d; k++) phi[i * d + k] = h[i * d + k] / n;
+  }
+  return { phi, norms };
+}
+
+function decompose(h: ArrayLike<number>, b: number, d: number, gram: boolean): Branch {
+  const { phi, norms } = normaliseRows(h, b, d);
+  const n = gram ? d : b;
+  const { values, vectors } = symmetricEigen(gram ? gramCols(phi, b, d) : gramRows(phi, b, d), n);
+  const maxValue = Math.max(values[n - 1], 0);
+  const nullLimit = NULL_TOLERANCE * maxValue;
+  const signs = new Float64Array(n).fill(1);
+  if (!gram) {
+    return { phi, norms, values, vectors, unscaled: vectors, bvectors: vectors, signs, nullLimit };
+  }
+  // φU (B×d): column i is φu_i = ±√λ_i · v_i.
+  const unscaled = new Float64Array(b * n);
+  for (let r = 0; r < b; r++) {
+    const pr = r * d;
+    const out = r * n;
+    for (let k = 0; k < d; k++) {
+      const x = phi[pr + k];
+      if (x === 0) continue;
+      const uk = k * n;
+      for (let j = 0; j < n; j++) unscaled[out + j] += x * vectors[uk + j];
+    }
+  }
+  const bvectors = new Float64Array(b * n);
+  for (let i = 0; i < n; i++) {
+    if (!(values[i] > nullLimit)) continue;
+    let best = 0;
+    let bestAbs = -1;
+    for (let r = 0; r < b; r++) {
+      const a = Math.abs(unscaled[r * n + i]);
+      if (a > bestAbs) {
+        bestAbs = a;
+        best = r;
+      }
+    }
+    const s = unscaled[best * n + i] < 0 ? -1 : 1;
+    signs[i] = s;
+    const scale = s / Math.sqrt(values[i]);
+    for (let r = 0; r < b; r++) bvectors[r * n + i] = unscaled[r * n + i] * scale;
+  }
+  return { phi, norms, values, vectors, unscaled, bvectors, signs, nullLimit };
+}
+
+function checkFeatures(name: string, h: ArrayLike<number>, d: number): void {
+  for (let i = 0; i < h.length; i++) {
+    if (!Number.isFinite(h[i])) {
+      throw runtimeError(
+        `gdppLoss: ${name} has a non-finite feature (${h[i]}) at row ${Math.floor(i / d)}, column ${i % d} ` +
+          '(the discriminator produced NaN/Inf: lower the learning rate or check its input)',
+      );
+    }
+  }
+}
+
+/**
+ * The GDPP loss and (lazily) its gradient w.r.t. the raw fake features, in Float64.
+ * hFake, hReal: B×d row-major feature matrices (before normalisation).
+ */
+export function gdppLoss64(
+  hFake: ArrayLike<number>,
+  hReal: ArrayLike<number>,
+  b: number,
+  d: number,
+  opts: GdppOptions = {},
+): GdppResult {
+  const weight = opts.magnitudeWeight ?? 1e-4;
+  const signInvariant = opts.signInvariant ?? false;
+  const gapTolerance = opts.gapTolerance ?? 1e-6;
+  const requested = opts.path ?? 'auto';
+  if (!Number.isFinite(weight)) throw usageError(`gdppLoss: magnitudeWeight must be finite, got ${weight}`);
+  if (!(gapTolerance >= 0)) throw usageError(`gdppLoss: gapTolerance must be ≥ 0, got ${gapTolerance}`);
+  if (!['auto', 'kernel', 'gram'].includes(requested)) {
+    throw usageError(`gdppLoss: path must be 'auto', 'kernel' or 'gram', got '${requested}'`);
+  }
+  if (hFake.length !== b * d || hReal.length !== b * d) {
+    throw usageError(
+      `gdppLoss: expected ${b}×${d} features, got ${hFake.length} and ${hReal.length} numbers`,
+    );
+  }
+  checkFeatures('phiFake', hFake, d);
+  checkFeatures('phiReal', hReal, d);
+  const gram = requested === 'gram' || (requested === 'auto' && d < b);
+  const n = gram ? d : b;
+  const offset = b - n; // B-spectrum index of Gram eigenvalue i is offset + i
+  const fake = decompose(hFake, b, d, gram);
+  const real = decompose(hReal, b, d, gram);
+
+  // magnitude: mean over all B eigenvalues; the `offset` structural zeros pair 0 with 0.
+  let magnitudeSum = 0;
+  for (let i = 0; i < n; i++) magnitudeSum += (fake.values[i] - real.values[i]) ** 2;
+  const magnitude = (weight * magnitudeSum) / b;
+
+  // λ̂: min-max over the full B-spectrum of the real kernel (structural zeros included when offset > 0).
+  const minReal = offset > 0 ? Math.min(0, real.values[0]) : real.values[0];
+  const maxReal = offset > 0 ? Math.max(0, real.values[n - 1]) : real.values[n - 1];
+  const spread = maxReal - minReal;
+  const flat = !(spread > FLAT_SPECTRUM * Math.max(Math.abs(maxReal), Math.abs(minReal)));
+  // a_i = λ̂_i, or 0 for a flat real spectrum (every real eigenbasis is then equally valid, so no eigenvector is
+  // a meaningful target) and for null-space pairs.
+  const weights = new Float64Array(n);
+  const cosines = new Float64Array(n);
+  let structure = 0;
+  for (let i = 0; i < n; i++) {
+    if (flat || !(fake.values[i] > fake.nullLimit) || !(real.values[i] > real.nullLimit)) continue;
+    weights[i] = (real.values[i] - minReal) / spread;
+    let c = 0;
+    for (let r = 0; r < b; r++) c += fake.bvectors[r * n + i] * real.bvectors[r * n + i];
+    cosines[i] = c;
+    structure -= weights[i] * (signInvariant ? Math.abs(c) : c);
+  }
+
+  const gradient = (): Float64Array => {
+    // Upstream gradients w.r.t. the fake eigenpairs of the matrix actually decomposed (L or G):
+    // a'_i = a_i·(sign c_i if signInvariant), so structure = −Σ a'_i c_i.
+    const effective = new Float64Array(n);
+    for (let i = 0; i < n; i++)
+      effective[i] = signInvariant ? weights[i] * Math.sign(cosines[i]) : weights[i];
+    const gradValues = new Float64Array(n);
+    for (let i = 0; i < n; i++) gradValues[i] = ((2 * weight) / b) * (fake.values[i] - real.values[i]);
+    // `direct` (B×n): ∂structure/∂(unscaled columns) with λ held fixed, i.e. −a'_i·v_real,i / (s_i√λ_i) on the
+    // Gram path (v_fake,i = s_i·φu_i/√λ_i), −a'_i·v_real,i on the kernel path.
+    const direct = new Float64Array(b * n);
+    for (let i = 0; i < n; i++) {
+      if (effective[i] === 0) continue;
+      const scale = gram ? (-effective[i] * fake.signs[i]) / Math.sqrt(fake.values[i]) : -effective[i];
+      for (let r = 0; r < b; r++) direct[r * n + i] = scale * real.bvectors[r * n + i];
+      // ∂/∂λ_i of −a'_i s_i (φu_i·v_r)/√λ_i = +½ a'_i c_i / λ_i
+      if (gram) gradValues[i] += (0.5 * effective[i] * cosines[i]) / fake.values[i];
+    }
+    // inner = diag(λ̄) + F∘(Xᵀ direct), X = eigenvector matrix of the decomposed problem mapped to B-space:
+    //   kernel: Vᵀ V̄ with V̄ = direct;  Gram: Uᵀ Ū with Ū = φᵀ·direct, so Uᵀ Ū = (φU)ᵀ·direct.
+    const inner = new Float64Array(n * n);
+    const unscaled = fake.unscaled;
+    for (let r = 0; r < b; r++) {
+      const ur = r * n;
+      for (let j = 0; j < n; j++) {
+        const x = unscaled[ur + j];
+        if (x === 0) continue;
+        const row = j * n;
+        for (let i = 0; i < n; i++) inner[row + i] += x * direct[ur + i];
+      }
+    }
+    const epsilon = broadening(fake.values, gapTolerance);
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < n; i++) {
+        inner[j * n + i] =
+          i === j
+            ? gradValues[i]
+            : inner[j * n + i] * broadenedInverse(fake.values[i] - fake.values[j], epsilon);
+      }
+    }
+    // Ā = sym(U·inner·Uᵀ) (n×n): the gradient w.r.t. the decomposed symmetric matrix.
+    const u = fake.vectors;
+    const tmp = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < n; k++) {
+        const x = u[i * n + k];
+        if (x === 0) continue;
+        for (let j = 0; j < n; j++) tmp[i * n + j] += x * inner[k * n + j];
+      }
+    }
+    const abar = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        let t = 0;
+        for (let k = 0; k < n; k++) {
+          s += tmp[i * n + k] * u[j * n + k];
+          t += tmp[j * n + k] * u[i * n + k];
+        }
+        abar[i * n + j] = 0.5 * (s + t);
+        abar[j * n + i] = 0.5 * (s + t);
+      }
+    }
+    // φ̄: kernel path L = φφᵀ → 2·Ā·φ. Gram path G = φᵀφ → 2·φ·Ā, plus the direct term direct·Uᵀ.
+    const phi = fake.phi;
+    const phiBar = new Float64Array(b * d);
+    if (gram) {
+      for (let r = 0; r < b; r++) {
+        const pr = r * d;
+        for (let k = 0; k < d; k++) {
+          const x = 2 * phi[pr + k];
+          if (x !== 0) for (let j = 0; j < d; j++) phiBar[pr + j] += x * abar[k * d + j];
+        }
+        const dr = r * n;
+        for (let i = 0; i < n; i++) {
+          const x = direct[dr + i];
+          if (x === 0) continue;
+          // direct·Uᵀ: row r += direct[r, i] · u_i (u_i = column i of U)
+          for (let j = 0; j < d; j++) phiBar[pr + j] += x * u[j * n + i];
+        }
+      }
+    } else {
+      for (let r = 0; r < b; r++) {
+        for (let c = 0; c < b; c++) {
+          const x = 2 * abar[r * b + c];
+          if (x === 0) continue;
+          const pc = c * d;
+          const pr = r * d;
+          for (let k = 0; k < d; k++) phiBar[pr + k] += x * phi[pc + k];
+        }
+      }
+    }
+    // Through φ = h/√(‖h‖² + ε²): h̄ = (φ̄ − φ·(φ·φ̄)) / norm... exactly: φ̄/n − h(h·φ̄)/n³.
+    const hBar = new Float64Array(b * d);
+    for (let r = 0; r < b; r++) {
+      const pr = r * d;
+      const norm = fake.norms[r];
+      let dot = 0;
+      for (let k = 0; k < d; k++) dot += phi[pr + k] * phiBar[pr + k];
+      for (let k = 0; k < d; k++) hBar[pr + k] = (phiBar[pr + k] - phi[pr + k] * dot) / norm;
+    }
+    return hBar;
+  };
+
+  return { loss: magnitude + structure, magnitude, structure, path: gram ? 'gram' : 'kernel', gradient };
+}
+
+function checkTensor(name: string, t: tf.Tensor2D): void {
+  if (!(t instanceof tf.Tensor) || t.rank !== 2) {
+    const got = t instanceof tf.Tensor ? `rank ${t.rank}, shape [${t.shape.join(', ')}]` : typeof t;
+    throw usageError(`gdppLoss: ${name} must be a 2-D tensor [batch, features], got ${got}`);
+  }
+}
+
+/**
+ * GDPP loss between fake and real discriminator features (rows = samples), as a differentiable scalar.
+ * Gradient flows into phiFake only; phiReal is a constant target. See the file header for the formula.
+ *
+ * @example
+ *   const lossG = tf.add(adversarialLoss, gdppLoss(featuresFake, featuresReal)); // official: 0.5 · (adv + gdpp)
+ */
+export function gdppLoss(phiFake: tf.Tensor2D, phiReal: tf.Tensor2D, opts: GdppOptions = {}): tf.Scalar {
+  checkTensor('phiFake', phiFake);
+  checkTensor('phiReal', phiReal);
+  const [b, d] = phiFake.shape;
+  const [bReal, dReal] = phiReal.shape;
+  if (b !== bReal || d !== dReal) {
+    throw usageError(
+      `gdppLoss: phiFake [${b}, ${d}] and phiReal [${bReal}, ${dReal}] must have the same shape ` +
+        '(same batch size B and feature size d: take both from the same discriminator layer)',
+    );
+  }
+  if (b < 1 || d < 1) throw usageError(`gdppLoss: phiFake must be non-empty, got [${b}, ${d}]`);
+  const real = phiReal.dataSync();
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor;
+    const result = gdppLoss64(x.dataSync(), real, b, d, opts);
+    const value = tf.scalar(result.loss);
+    const gradFunc = (dy: tf.Scalar) => {
+      const scale = dy.dataSync()[0];
+      const g = result.gradient();
+      const out = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) out[i] = scale * g[i];
+      return tf.tensor2d(out, [b, d]);
+    };
+    return { value, gradFunc };
+  });
+  return op(phiFake) as tf.Scalar;
+}

@@ -1,0 +1,262 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend/index.js';
+import { eigh } from '../src/linalg/index.js';
+import { type GdppOptions, gdppLoss, gdppLoss64 } from '../src/losses/gdpp.js';
+
+/** mulberry32: a tiny seeded PRNG, uniform in [-1, 1). */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  };
+}
+
+/** tanh features like the synthetic discriminator's, float32-representable. */
+function features(b: number, d: number, seed: number): Float64Array {
+  const r = random(seed);
+  return Float64Array.from({ length: b * d }, () => Math.fround(Math.tanh(2 * r())));
+}
+
+function allFinite(x: ArrayLike<number>): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
+}
+
+/**
+ * Central finite differences of the Float64 loss at `count` entries (all when count ≥ B·d) vs the analytic
+ * gradient; returns max |g − fd| / max |fd|. FD runs on the Float64 implementation: the tfjs op carries float32,
+ * whose round-off (~1e-7 relative) would swamp an FD step small enough to be accurate.
+ */
+function gradientError(b: number, d: number, opts: GdppOptions, count: number, seed: number): number {
+  const fake = features(b, d, seed);
+  const real = features(b, d, seed + 1);
+  const g = gdppLoss64(fake, real, b, d, opts).gradient();
+  const r = random(seed + 2);
+  const indices =
+    count >= b * d
+      ? Array.from({ length: b * d }, (_, i) => i)
+      : Array.from({ length: count }, () => Math.floor(((r() + 1) / 2) * b * d));
+  const h = 1e-6;
+  let maxErr = 0;
+  let maxFd = 0;
+  for (const i of indices) {
+    const plus = Float64Array.from(fake);
+    const minus = Float64Array.from(fake);
+    plus[i] += h;
+    minus[i] -= h;
+    const fd = (gdppLoss64(plus, real, b, d, opts).loss - gdppLoss64(minus, real, b, d, opts).loss) / (2 * h);
+    maxErr = Math.max(maxErr, Math.abs(fd - g[i]));
+    maxFd = Math.max(maxFd, Math.abs(fd));
+  }
+  expect(maxFd).toBeGreaterThan(1e-4);
+  return maxErr / maxFd;
+}
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+describe('gdppLoss gradient vs central finite differences (Float64)', () => {
+  const cases: [number, number, number][] = [
+    [8, 32, 10_000],
+    [16, 16, 10_000],
+    [64, 4096, 24],
+    [32, 8, 10_000], // d < B: the Gram path
+  ];
+  for (const [b, d, count] of cases) {
+    it(`(B, d) = (${b}, ${d}): official options, signInvariant, and a heavy magnitude weight`, () => {
+      expect(gradientError(b, d, {}, count, b + d)).toBeLessThan(1e-3);
+      expect(gradientError(b, d, { signInvariant: true }, Math.min(count, 64), b + d + 7)).toBeLessThan(1e-3);
+      expect(gradientError(b, d, { magnitudeWeight: 1 }, Math.min(count, 64), b + d + 13)).toBeLessThan(1e-3);
+    });
+  }
+});
+
+describe('d < B: the d×d Gram path equals the B×B kernel path', () => {
+  it('(B, d) = (512, 128): loss to 1e-6 (in fact ~1e-14) and gradient to 1e-6 relative', () => {
+    const b = 512;
+    const d = 128;
+    const fake = features(b, d, 1);
+    const real = features(b, d, 2);
+    const gram = gdppLoss64(fake, real, b, d, { path: 'gram' });
+    const kernel = gdppLoss64(fake, real, b, d, { path: 'kernel' });
+    expect(gram.path).toBe('gram');
+    expect(kernel.path).toBe('kernel');
+    expect(gdppLoss64(fake, real, b, d).path).toBe('gram'); // auto
+    expect(Math.abs(gram.loss - kernel.loss)).toBeLessThan(1e-6);
+    expect(Math.abs(gram.magnitude - kernel.magnitude)).toBeLessThan(1e-12);
+    expect(Math.abs(gram.structure)).toBeGreaterThan(1e-3); // a real comparison, not 0 = 0
+    const gg = gram.gradient();
+    const gk = kernel.gradient();
+    let err = 0;
+    let scale = 0;
+    for (let i = 0; i < gg.length; i++) {
+      err = Math.max(err, Math.abs(gg[i] - gk[i]));
+      scale = Math.max(scale, Math.abs(gk[i]));
+    }
+    expect(err / scale).toBeLessThan(1e-6);
+  });
+
+  it('small cases agree too, with and without signInvariant', () => {
+    for (const [b, d] of [
+      [12, 3],
+      [40, 39],
+      [9, 1],
+    ]) {
+      for (const signInvariant of [false, true]) {
+        const fake = features(b, d, b * d);
+        const real = features(b, d, b * d + 1);
+        const gram = gdppLoss64(fake, real, b, d, { path: 'gram', signInvariant });
+        const kernel = gdppLoss64(fake, real, b, d, { path: 'kernel', signInvariant });
+        expect(Math.abs(gram.loss - kernel.loss)).toBeLessThan(1e-10);
+      }
+    }
+  });
+});
+
+describe('gdppLoss op', () => {
+  it('equals the official formula computed with eigh and tf ops (d ≥ B)', () => {
+    const b = 10;
+    const d = 24;
+    const fake = tf.tensor2d(Float32Array.from(features(b, d, 5)), [b, d]);
+    const real = tf.tensor2d(Float32Array.from(features(b, d, 6)), [b, d]);
+    const reference = tf.tidy(() => {
+      const decompose = (h: tf.Tensor2D) => {
+        const phi = tf.div(h, tf.norm(h, 'euclidean', 1, true)) as tf.Tensor2D;
+        return eigh(tf.matMul(phi, phi, false, true) as tf.Tensor2D);
+      };
+      const f = decompose(fake);
+      const r = decompose(real);
+      const magnitude = tf.mul(1e-4, tf.mean(tf.square(tf.sub(f.values, r.values))));
+      const lambdaHat = tf.div(
+        tf.sub(r.values, tf.min(r.values)),
+        tf.sub(tf.max(r.values), tf.min(r.values)),
+      );
+      const cosines = tf.sum(tf.mul(f.vectors, r.vectors), 0);
+      return tf.add(magnitude, tf.neg(tf.sum(tf.mul(lambdaHat, cosines)))).dataSync()[0];
+    });
+    const ours = gdppLoss(fake, real).dataSync()[0];
+    expect(Math.abs(ours - reference)).toBeLessThan(1e-4);
+  });
+
+  it('gradient flows into phiFake only and matches the Float64 gradient', () => {
+    const b = 20;
+    const d = 6;
+    const fakeData = features(b, d, 9);
+    const realData = features(b, d, 10);
+    const fake = tf.tensor2d(Float32Array.from(fakeData), [b, d]);
+    const real = tf.tensor2d(Float32Array.from(realData), [b, d]);
+    const gFake = tf.grad((f: tf.Tensor) => tf.mul(3, gdppLoss(f as tf.Tensor2D, real)))(fake);
+    const expected = gdppLoss64(fakeData, realData, b, d).gradient();
+    const got = gFake.dataSync();
+    for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(3 * expected[i], 5);
+    // the real branch is a constant: nothing connects phiReal to the loss on the tape
+    expect(() => tf.grad((r: tf.Tensor) => gdppLoss(fake, r as tf.Tensor2D))(real)).toThrow(
+      /Cannot compute gradient/,
+    );
+  });
+
+  it('leaks no tensors', () => {
+    const fake = tf.tensor2d(Float32Array.from(features(8, 4, 1)), [8, 4]);
+    const real = tf.tensor2d(Float32Array.from(features(8, 4, 2)), [8, 4]);
+    const before = tf.memory().numTensors;
+    tf.tidy(() => tf.grad((f: tf.Tensor) => gdppLoss(f as tf.Tensor2D, real))(fake)).dispose();
+    gdppLoss(fake, real).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('degenerate inputs never give NaN/Inf', () => {
+  function check(fake: Float64Array, real: Float64Array, b: number, d: number): void {
+    for (const path of ['auto', 'kernel', 'gram'] as const) {
+      for (const signInvariant of [false, true]) {
+        const result = gdppLoss64(fake, real, b, d, { path, signInvariant });
+        expect(Number.isFinite(result.loss)).toBe(true);
+        expect(allFinite(result.gradient())).toBe(true);
+      }
+    }
+    const f = tf.tensor2d(Float32Array.from(fake), [b, d]);
+    const r = tf.tensor2d(Float32Array.from(real), [b, d]);
+    const g = tf.grad((x: tf.Tensor) => gdppLoss(x as tf.Tensor2D, r))(f);
+    expect(allFinite(g.dataSync())).toBe(true);
+    expect(Number.isFinite(gdppLoss(f, r).dataSync()[0])).toBe(true);
+  }
+
+  it('duplicated rows in phiFake', () => {
+    const b = 16;
+    const d = 24;
+    const fake = features(b, d, 1);
+    for (let k = 0; k < d; k++) {
+      fake[1 * d + k] = fake[k];
+      fake[5 * d + k] = fake[k];
+    }
+    check(fake, features(b, d, 2), b, d);
+  });
+
+  it('all-identical rows (fake, real, both)', () => {
+    const b = 12;
+    const d = 8;
+    const same = features(b, d, 3);
+    for (let i = 1; i < b; i++) for (let k = 0; k < d; k++) same[i * d + k] = same[k];
+    check(same, features(b, d, 4), b, d);
+    check(features(b, d, 5), same, b, d);
+    check(same, same, b, d);
+  });
+
+  it('B > d (rank-deficient kernels), and duplicated rows there', () => {
+    const b = 48;
+    const d = 5;
+    check(features(b, d, 6), features(b, d, 7), b, d);
+    const dup = features(b, d, 8);
+    for (let k = 0; k < d; k++) dup[3 * d + k] = dup[k];
+    check(dup, features(b, d, 9), b, d);
+  });
+
+  it('zero rows, and an all-zero batch', () => {
+    const b = 10;
+    const d = 6;
+    const fake = features(b, d, 10);
+    for (let k = 0; k < d; k++) fake[2 * d + k] = 0;
+    check(fake, features(b, d, 11), b, d);
+    check(new Float64Array(b * d), features(b, d, 12), b, d);
+    check(features(b, d, 13), new Float64Array(b * d), b, d);
+  });
+
+  it('flat real spectrum (orthonormal real rows): λ̂ := 0, only the magnitude term remains', () => {
+    const b = 4;
+    const d = 4;
+    const real = new Float64Array(16);
+    for (let i = 0; i < 4; i++) real[i * 4 + i] = 2; // L_real = I: min = max
+    const fake = features(b, d, 14);
+    const result = gdppLoss64(fake, real, b, d);
+    expect(result.structure).toBe(0);
+    expect(result.loss).toBeCloseTo(result.magnitude, 15);
+    expect(result.magnitude).toBeGreaterThan(0);
+  });
+});
+
+describe('gdppLoss input validation', () => {
+  it('names the argument that is wrong', () => {
+    const a = tf.ones([4, 3]) as tf.Tensor2D;
+    expect(() => gdppLoss(a, tf.ones([5, 3]) as tf.Tensor2D)).toThrow(
+      /phiFake \[4, 3\] and phiReal \[5, 3\] must have the same shape/,
+    );
+    expect(() => gdppLoss(a, tf.ones([4, 2]) as tf.Tensor2D)).toThrow(/must have the same shape/);
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
+    expect(() => gdppLoss(tf.ones([4]) as any, a)).toThrow(/phiFake must be a 2-D tensor.*rank 1/);
+    const bad = tf.tensor2d([
+      [1, 2],
+      [Number.NaN, 1],
+    ]);
+    expect(() => gdppLoss(bad, tf.ones([2, 2]) as tf.Tensor2D)).toThrow(
+      /phiFake has a non-finite feature \(NaN\) at row 1, column 0/,
+    );
+    expect(() => gdppLoss(tf.ones([2, 2]) as tf.Tensor2D, bad)).toThrow(/phiReal has a non-finite feature/);
+    expect(() => gdppLoss(a, a, { magnitudeWeight: Number.NaN })).toThrow(/magnitudeWeight must be finite/);
+  });
+});
