@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { createDataset, ringCentres } from '../src/data/index.js';
 import {
+  evaluateMixture,
   histogramKl,
   modeCoverage,
   modeKl,
@@ -139,6 +140,9 @@ describe('Wasserstein distances', () => {
     let sum = 0;
     for (let i = 0; i < n; i++) sum += cost[i][assignment[i]];
     expect(total).toBeCloseTo(sum, 10);
+    // the row-major matrix form finds the same optimum
+    expect(optimalAssignment(n, Float64Array.from(cost.flat())).cost).toBeCloseTo(total, 10);
+    expect(() => optimalAssignment(n, new Float64Array(3))).toThrow(/expected 40×40/);
     // no improving swap of two rows' columns (2-opt optimality, implied by global optimality)
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
@@ -182,5 +186,27 @@ describe('KL divergences', () => {
     expect(close).toBeLessThan(0.1);
     // one of 25 modes: KL ≈ ln 25 ≈ 3.2
     expect(far).toBeGreaterThan(2.5);
+  });
+});
+
+describe('evaluateMixture', () => {
+  it('true samples score well on every number; a one-mode generator scores badly', () => {
+    const ring = createDataset({ kind: 'ring' });
+    const good = evaluateMixture(ring.sampleArray(1000, new Random(11)), ring, { exactWasserstein: true });
+    expect(good.modes).toBe(8);
+    expect(good.hq).toBeGreaterThan(97.5);
+    expect(good.slicedWasserstein).toBeLessThan(0.05); // sampling noise of the 8 mode frequencies
+    expect(good.wasserstein!).toBeLessThan(0.1);
+    expect(good.modeKl).toBeLessThan(0.01);
+    const collapsed = Array.from({ length: 2500 }, (_, i) => [1 + 0.001 * Math.sin(i), 0]);
+    const bad = evaluateMixture(collapsed, ring);
+    expect(bad.modes).toBe(1);
+    expect(bad.hq).toBe(100);
+    expect(bad.wasserstein).toBeNull();
+    expect(bad.slicedWasserstein).toBeGreaterThan(0.5);
+    expect(bad.modeKl).toBeCloseTo(Math.log(8), 3);
+    expect(bad.reverseKl).toBeGreaterThan(good.reverseKl + 1);
+    // deterministic: the real reference draw is seeded
+    expect(evaluateMixture(collapsed, ring).slicedWasserstein).toBe(bad.slicedWasserstein);
   });
 });
