@@ -1,4 +1,3 @@
 // Public exports of src/losses/ (re-exports only).
-export {};
 export * from './adversarial.js';
 export * from './gdpp.js';
