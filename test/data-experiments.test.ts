@@ -1,0 +1,49 @@
+// The synthetic benchmark configs in experiments/synthetic/ (GDPP Table 1 rows) stay valid and faithful.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend/index.js';
+import { loadConfigFile } from '../src/train/config.js';
+
+const dir = join(import.meta.dirname, '..', 'experiments', 'synthetic');
+const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+describe('experiments/synthetic configs', () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'cpu' });
+  });
+
+  it('hold every method on both datasets', () => {
+    const methods = ['gan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan'];
+    expect(files.sort()).toEqual(
+      ['grid', 'ring'].flatMap((d) => methods.map((m) => `${d}-${m}.json`)).sort(),
+    );
+  });
+
+  for (const file of files) {
+    it(`${file} validates and follows the paper's protocol`, () => {
+      const config = loadConfigFile(join(dir, file));
+      const [data, ...rest] = file.replace('.json', '').split('-');
+      const method = rest.join('-');
+      expect(config.data).toEqual({ kind: data });
+      expect(config.model).toBe('mlp-gdpp');
+      expect(config.iterations).toBe(25000);
+      expect(config.batchSize).toBe(512);
+      expect(config.gdpp !== null).toBe(method.startsWith('gdpp'));
+      expect(config.lipschitz).toBe(
+        method.endsWith('sn-gan') ? 'spectral-norm' : method === 'wgan-gp' ? 'gradient-penalty' : 'none',
+      );
+      if (method !== 'wgan-gp') {
+        // GDPP §4: Adam β1 0.5, G lr 1e-3, D lr 1e-4, simultaneous G/D updates
+        expect(config.optim.g.lr).toBe(1e-3);
+        expect(config.optim.d.lr).toBe(1e-4);
+        expect(config.optim.g.beta1).toBe(0.5);
+        expect(config.schedule).toBe('simultaneous');
+      } else {
+        expect(config.loss).toBe('wasserstein');
+        expect(config.nDis).toBe(5);
+        expect(config.gpWeight).toBe(10);
+      }
+    });
+  }
+});
