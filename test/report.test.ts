@@ -15,9 +15,11 @@ import {
   hasGlyph,
   imageGridPng,
   lineChartPng,
+  lossCurvesPng,
   niceTicks,
   renderMarkdown,
   scatterPlotPng,
+  seriesFromRecords,
   sideBySidePng,
   textWidth,
   writeRunReport,
@@ -211,5 +213,40 @@ describe('writeRunReport', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('loss curves from log records', () => {
+  const records = [
+    { step: 0, time: 0.1, dLoss: 1, gLoss: 2, sigma: [1, 2] },
+    { step: 50, time: 0.2, dLoss: 3, gLoss: Number.NaN, secPerStep: 0.01 },
+    { step: 100, time: 0.3, dLoss: 5, gLoss: 4, gdpp: -0.5 },
+  ];
+
+  it('turns every numeric field except bookkeeping into a [step, value] series', () => {
+    const series = seriesFromRecords(records);
+    expect(series.map((s) => s.name)).toEqual(['dLoss', 'gLoss', 'gdpp']);
+    expect(series[0].values).toEqual([
+      [0, 1],
+      [50, 3],
+      [100, 5],
+    ]);
+    expect(series[1].values).toEqual([
+      [0, 2],
+      [100, 4],
+    ]);
+    // EMA smoothing 0.5: 1, 0.5·1 + 0.5·3 = 2, 0.5·2 + 0.5·5 = 3.5
+    expect(seriesFromRecords(records, ['dLoss'], 0.5)[0].values).toEqual([
+      [0, 1],
+      [50, 2],
+      [100, 3.5],
+    ]);
+    expect(() => seriesFromRecords(records, undefined, 1)).toThrow(/smoothing/);
+  });
+
+  it('draws a PNG of the requested size', () => {
+    const png = PNG.sync.read(lossCurvesPng(records, { width: 200, height: 120 }));
+    expect([png.width, png.height]).toEqual([200, 120]);
+    expect(countColour(png, isBlue)).toBeGreaterThan(20);
   });
 });

@@ -1,6 +1,7 @@
 // Public exports of src/report/ (re-exports only).
 export * from './canvas.js';
 export * from './compose.js';
+export * from './curves.js';
 export * from './font.js';
 export * from './plots.js';
 export * from './run-report.js';
