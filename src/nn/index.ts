@@ -2,3 +2,4 @@
 export {};
 export * from './models/index.js';
 export * from './spectral-norm.js';
+export * from './weight-clip.js';
