@@ -10,7 +10,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset } from '../data/index.js';
 import { runtimeError } from '../errors.js';
-import { type AdversarialLoss, adversarialLoss } from '../losses/index.js';
+import { type AdversarialLoss, adversarialLoss } from '../losses/adversarial.js';
+import { gdppLoss } from '../losses/gdpp.js';
+import { gradientPenalty } from '../losses/gradient-penalty.js';
 import {
   buildGan,
   type Gan,
@@ -18,10 +20,10 @@ import {
   SPECTRAL_NORM_OUTPUT_AXIS,
   SpectralNormalization,
 } from '../nn/index.js';
+import { clipWeights } from '../nn/weight-clip.js';
 import { Random, type RandomState } from '../random.js';
 import type { CheckpointData, NamedArray } from './checkpoint.js';
 import { configHash, type TrainConfig } from './config.js';
-import { clipWeights, gdppLoss, gradientPenalty } from './pending.js';
 
 /** Loss values of one step (the last discriminator update's for D). */
 export interface StepStats {
@@ -119,9 +121,10 @@ export class Trainer {
     const fakeLogits = discriminator.apply(fake, true);
     let loss = this.adversarial.discriminatorLoss(realLogits, fakeLogits);
     if (this.config.lipschitz === 'gradient-penalty') {
+      const alpha = this.random.gp.uniformTensor([real.shape[0]]);
       const penalty = gradientPenalty((x) => discriminator.apply(x, false), real, fake, {
         weight: this.config.gpWeight,
-        random: this.random.gp,
+        alpha,
       });
       replace(scalars, 'gradientPenalty', penalty);
       loss = tf.add(loss, penalty);

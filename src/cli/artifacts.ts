@@ -1,0 +1,144 @@
+// What the commands compute and draw from a trained run: evaluation metrics (mode coverage / HQ and sliced
+// Wasserstein distance for 2-D mixtures), sample pictures (scatter for 2-D, image grid otherwise), loss curves
+// and the run's report.md / index.html.
+// Determinism: generated samples come from `Random(seed)` only (the same as `dppgan sample --seed`), real
+// reference samples from `Random(seed).fork('real')`.
+import { join } from 'node:path';
+import { modeCoverage, slicedWasserstein } from '../metrics/index.js';
+import { Random } from '../random.js';
+import {
+  coverageLabel,
+  imageGridPng,
+  lineChartPng,
+  type RunReport,
+  scatterPlotPng,
+  writePng,
+  writeRunReport,
+} from '../report/index.js';
+import { readLog, type Trainer } from '../train/index.js';
+
+export interface EvalMetrics {
+  dataset: string;
+  step: number;
+  samples: number;
+  seed: number;
+  /** Mixture data: centres with ≥ 1 high-quality sample (within 3σ), out of totalModes. */
+  modes?: number;
+  totalModes?: number;
+  /** Mixture data: percentage of high-quality samples. */
+  hq?: number;
+  /** Vector data: sliced Wasserstein-1 distance between generated and real samples. */
+  slicedWasserstein?: number;
+}
+
+export interface Evaluation {
+  metrics: EvalMetrics;
+  generated: Float32Array;
+  real: Float32Array;
+}
+
+/** Generate `samples` points and compare them with as many real ones. */
+export function evaluate(trainer: Trainer, samples: number, seed: number): Evaluation {
+  const dataset = trainer.dataset;
+  const generated = trainer.generate(samples, new Random(seed));
+  const real = dataset.sampleArray(samples, new Random(seed).fork('real'));
+  const metrics: EvalMetrics = { dataset: dataset.name, step: trainer.step, samples, seed };
+  if (dataset.centres && dataset.std !== undefined) {
+    const coverage = modeCoverage(generated, dataset.centres, dataset.std);
+    metrics.modes = coverage.modes;
+    metrics.totalModes = coverage.totalModes;
+    metrics.hq = round(coverage.hq, 2);
+  }
+  if (dataset.dim.length === 1) {
+    metrics.slicedWasserstein = round(slicedWasserstein(generated, real, { dim: dataset.dim[0] }), 5);
+  }
+  return { metrics, generated, real };
+}
+
+/** A one-line summary, e.g. "modes 8/8, HQ 81.2%, SW 0.0123". */
+export function metricsLine(metrics: EvalMetrics): string {
+  const parts: string[] = [];
+  if (metrics.modes !== undefined) parts.push(`modes ${metrics.modes}/${metrics.totalModes}`);
+  if (metrics.hq !== undefined) parts.push(`HQ ${metrics.hq.toFixed(1)}%`);
+  if (metrics.slicedWasserstein !== undefined)
+    parts.push(`sliced W1 ${metrics.slicedWasserstein.toFixed(4)}`);
+  return parts.join(', ') || 'no metrics for this dataset';
+}
+
+/** A picture of generated samples: a scatter over the real data (2-D) or an image grid. */
+export function samplesPng(trainer: Trainer, evaluation: Evaluation, title?: string): Buffer | null {
+  const { dim, centres, std } = trainer.dataset;
+  if (dim.length === 1 && dim[0] === 2) {
+    return scatterPlotPng({
+      real: evaluation.real,
+      generated: evaluation.generated,
+      centres,
+      std,
+      title,
+      width: 400,
+      height: 400,
+    });
+  }
+  if (dim.length === 3 && (dim[2] === 1 || dim[2] === 3)) {
+    const n = Math.min(64, evaluation.metrics.samples);
+    return imageGridPng(evaluation.generated, n, dim[0], dim[1], dim[2], { columns: 8, scale: 2 });
+  }
+  return null;
+}
+
+/** Loss curves from the run's log.jsonl. */
+export function lossesPng(runDir: string): Buffer | null {
+  const log = readLog(join(runDir, 'log.jsonl'));
+  if (log.length < 2) return null;
+  const series = [
+    { name: 'D loss', values: log.map((r) => [r.step, r.dLoss] as [number, number]) },
+    { name: 'G adversarial', values: log.map((r) => [r.step, r.gAdversarial] as [number, number]) },
+  ];
+  if (log.some((r) => r.gdpp !== undefined)) {
+    series.push({
+      name: 'L_DPP',
+      values: log.map((r) => [r.step, r.gdpp ?? Number.NaN] as [number, number]),
+    });
+  }
+  return lineChartPng(series, { title: 'losses per step', width: 600, height: 300 });
+}
+
+/** Write samples/final.png, samples/losses.png and report.md / index.html into the run directory. */
+export function writeRunArtifacts(trainer: Trainer, runDir: string, evaluation: Evaluation): string[] {
+  const images: { title: string; path: string }[] = [];
+  const label =
+    evaluation.metrics.modes !== undefined
+      ? coverageLabel('generated', {
+          modes: evaluation.metrics.modes,
+          totalModes: evaluation.metrics.totalModes!,
+          hq: evaluation.metrics.hq!,
+        })
+      : `generated, step ${trainer.step}`;
+  const samples = samplesPng(trainer, evaluation, label);
+  if (samples) {
+    writePng(join(runDir, 'samples', 'final.png'), samples);
+    images.push({ title: `Samples at step ${trainer.step}`, path: 'samples/final.png' });
+  }
+  const losses = lossesPng(runDir);
+  if (losses) {
+    writePng(join(runDir, 'samples', 'losses.png'), losses);
+    images.push({ title: 'Losses', path: 'samples/losses.png' });
+  }
+  const c = trainer.config;
+  const report: RunReport = {
+    title: `dppgan run: ${c.model} on ${trainer.dataset.name}`,
+    summary:
+      `${c.loss} loss, lipschitz ${c.lipschitz}, GDPP ${c.gdpp ? `weight ${c.gdpp.weight}` : 'off'}, ` +
+      `${c.schedule} updates, ${trainer.step} steps of batch ${c.batchSize}, seed ${c.seed}.`,
+    metrics: { ...evaluation.metrics },
+    images,
+    config: c,
+  };
+  const written = writeRunReport(runDir, report);
+  return [...images.map((i) => join(runDir, i.path)), written.markdown];
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

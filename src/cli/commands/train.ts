@@ -1,0 +1,98 @@
+// `dppgan train --config FILE [--out DIR] [--seed N] [--iterations N] [--resume] [--force]`
+// Trains (or resumes) a run, then writes its samples, loss curves, eval.json and report.md into the run directory.
+// Ctrl-C stops after the current step with a checkpoint saved; `--resume` continues bit-exactly.
+import { writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { Command } from 'commander';
+import { runtimeError, usageError } from '../../errors.js';
+import { loadConfigFile, parseConfig, type TrainConfig, trainRun } from '../../train/index.js';
+import { evaluate, metricsLine, writeRunArtifacts } from '../artifacts.js';
+import type { CliIo } from '../io.js';
+import { integerOption } from '../options.js';
+import { createProgress } from '../progress.js';
+
+interface TrainOptions {
+  config?: string;
+  out?: string;
+  seed?: number;
+  iterations?: number;
+  resume?: boolean;
+  force?: boolean;
+}
+
+export function trainCommand(io: CliIo): Command {
+  return new Command('train')
+    .description(
+      'train a GAN from a JSON config; writes config.json, checkpoint/, log.jsonl, samples/, report.md',
+    )
+    .option('--config <file>', 'JSON config (required unless --resume)')
+    .option('--out <dir>', 'run directory (default: runs/<config file name>)')
+    .option('--seed <n>', 'override the config seed', integerOption(0))
+    .option('--iterations <n>', 'override the number of training steps', integerOption(1))
+    .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--force', 'delete an existing run in --out and start over')
+    .action(async (opts: TrainOptions) => {
+      if (opts.resume && opts.force) throw usageError('--resume and --force exclude each other: pick one');
+      if (!opts.config && !opts.resume) throw usageError('missing --config FILE (required unless --resume)');
+      if (!opts.out && !opts.config)
+        throw usageError('--resume needs --out DIR (the run directory to continue)');
+      const runDir = opts.out ?? join('runs', basename(opts.config!, extname(opts.config!)));
+      let config: TrainConfig | null = null;
+      if (opts.config) {
+        config = loadConfigFile(opts.config);
+        const overrides: Partial<TrainConfig> = {};
+        if (opts.seed !== undefined) overrides.seed = opts.seed;
+        if (opts.iterations !== undefined) overrides.iterations = opts.iterations;
+        config = parseConfig({ ...config, ...overrides }, opts.config);
+      } else if (opts.seed !== undefined || opts.iterations !== undefined) {
+        // Resuming from the run's own config.json; --iterations may extend it.
+        const saved = loadConfigFile(join(runDir, 'config.json'));
+        if (opts.seed !== undefined && opts.seed !== saved.seed) {
+          throw usageError(
+            `--seed ${opts.seed} differs from the run's seed ${saved.seed}: a resumed run keeps its seed`,
+          );
+        }
+        config = parseConfig({ ...saved, iterations: opts.iterations ?? saved.iterations }, 'config.json');
+      }
+      const total = config?.iterations;
+      const controller = new AbortController();
+      const onSigint = () => controller.abort();
+      process.once('SIGINT', onSigint);
+      let progress: ReturnType<typeof createProgress> | null = null;
+      try {
+        const result = await trainRun(config, {
+          runDir,
+          resume: opts.resume,
+          force: opts.force,
+          signal: controller.signal,
+          onStep: (stats, trainer) => {
+            progress ??= createProgress(io, 'train', total ?? trainer.config.iterations, stats.step - 1);
+            progress.update(stats);
+          },
+        });
+        (progress as ReturnType<typeof createProgress> | null)?.stop();
+        const { trainer } = result;
+        try {
+          if (result.interrupted) {
+            throw runtimeError(
+              `interrupted at step ${trainer.step}; checkpoint saved: continue with dppgan train --out ${runDir} --resume`,
+            );
+          }
+          const evaluation = evaluate(trainer, 2500, 0);
+          writeFileSync(join(result.runDir, 'eval.json'), `${JSON.stringify(evaluation.metrics, null, 2)}\n`);
+          writeRunArtifacts(trainer, result.runDir, evaluation);
+          const from = result.resumedFrom !== undefined ? ` (resumed at step ${result.resumedFrom})` : '';
+          io.out(
+            `trained ${trainer.config.model} on ${trainer.dataset.name}: ${trainer.step} steps${from} in ${result.wallSeconds.toFixed(1)} s`,
+          );
+          io.out(`${metricsLine(evaluation.metrics)} (2500 samples, seed 0)`);
+          io.out(`run directory: ${result.runDir} (report.md, samples/, checkpoint/, log.jsonl)`);
+        } finally {
+          trainer.dispose();
+        }
+      } finally {
+        (progress as ReturnType<typeof createProgress> | null)?.stop();
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
+}

@@ -1,0 +1,64 @@
+// The `dppgan` program: commands, and the error policy. A DppganError prints one line `dppgan: <message>` and
+// exits with its code (2 usage/config, 1 runtime); commander's own errors (unknown option, missing argument)
+// print one line and exit 2; anything else exits 1. `--debug` adds the stack trace.
+import { Command, CommanderError } from 'commander';
+import { DppganError } from '../errors.js';
+import { demoCommand } from './commands/demo.js';
+import { evalCommand } from './commands/eval.js';
+import { sampleCommand } from './commands/sample.js';
+import { trainCommand } from './commands/train.js';
+import { type CliIo, processIo } from './io.js';
+
+export function buildProgram(io: CliIo = processIo): Command {
+  const program = new Command('dppgan')
+    .description('Diverse and stable GANs on TensorFlow.js: GDPP loss and spectral normalization')
+    .showSuggestionAfterError(true);
+  for (const command of [demoCommand(io), trainCommand(io), sampleCommand(io), evalCommand(io)]) {
+    program.addCommand(command);
+  }
+  const configure = (command: Command) => {
+    command
+      .exitOverride()
+      .configureOutput({
+        writeOut: (text) => io.out(text),
+        writeErr: (text) => io.err(text),
+        outputError: (text, write) => {
+          const message = text
+            .replace(/^error: /, '')
+            .trim()
+            .split('\n')[0];
+          const where = command === program ? 'dppgan' : `dppgan ${command.name()}`;
+          write(`dppgan: ${message} (see ${where} --help)\n`);
+        },
+      })
+      .option('--debug', 'show stack traces on errors');
+  };
+  configure(program);
+  for (const command of program.commands) configure(command);
+  return program;
+}
+
+/** Run the CLI on `argv` (process.argv form: node, script, …); resolves to the exit code. */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const program = buildProgram(io);
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return 0;
+    }
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof DppganError) {
+      io.err(`dppgan: ${error.message}`);
+      if (debug && error.stack) io.err(error.stack);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`dppgan: ${message.split('\n')[0]}${debug ? '' : ' (run with --debug for details)'}`);
+    if (debug && error instanceof Error && error.stack) io.err(error.stack);
+    return 1;
+  }
+}
