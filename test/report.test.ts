@@ -16,6 +16,7 @@ import {
   imageGridPng,
   lineChartPng,
   lossCurvesPng,
+  mixturePanelPng,
   niceTicks,
   renderMarkdown,
   scatterPlotPng,
@@ -248,5 +249,23 @@ describe('loss curves from log records', () => {
     const png = PNG.sync.read(lossCurvesPng(records, { width: 200, height: 120 }));
     expect([png.width, png.height]).toEqual([200, 120]);
     expect(countColour(png, isBlue)).toBeGreaterThan(20);
+  });
+});
+
+describe('mixturePanelPng', () => {
+  it('titles the panel with the coverage it computes', () => {
+    const grid = createDataset({ kind: 'grid' });
+    const generated = grid.sampleArray(300, new Random(5)).subarray(0, 20); // 10 samples
+    const { png, coverage, title } = mixturePanelPng({
+      name: 'GAN',
+      generated,
+      dataset: grid,
+      width: 300,
+      height: 300,
+    });
+    expect(coverage.total).toBe(10);
+    expect(title).toBe(`GAN: ${coverage.modes}/25 modes, HQ ${coverage.hq.toFixed(1)}%`);
+    expect(PNG.sync.read(png).width).toBe(300);
+    expect(() => mixturePanelPng({ name: 'x', generated, dataset: { name: 'mnist' } })).toThrow(/no centres/);
   });
 });
