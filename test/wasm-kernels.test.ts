@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
+import { conv2DBackpropInputSubPixel } from '../src/backend/kernels/conv.js';
 import { randomNormal, relativeError, runOn } from './helpers/numeric.js';
 
 const TOL = 1e-5;
@@ -76,6 +77,14 @@ const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
+  // The sub-pixel transposed convolution is the stride-1 path of Conv2DBackpropInput; test it on every stride too.
+  if (tf.getKernel('DppganSubPixelBackpropInput', 'wasm') === undefined) {
+    tf.registerKernel({
+      kernelName: 'DppganSubPixelBackpropInput',
+      backendName: 'wasm',
+      kernelFunc: conv2DBackpropInputSubPixel as unknown as tf.KernelFunc,
+    });
+  }
 });
 
 describe('Conv2DBackpropFilter and Conv2DBackpropInput (XNNPACK) match cpu', () => {
@@ -106,8 +115,32 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput (XNNPACK) match cpu', () 
               { ...attrs, inputShape: c.x },
             ) as tf.Tensor,
       );
+      await initBackend({ backend: 'wasm' });
+      const subPixel = tf.tidy(() =>
+        (
+          tf
+            .engine()
+            .runKernel(
+              'DppganSubPixelBackpropInput',
+              { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(w, c.filter) },
+              { ...attrs, inputShape: c.x },
+            ) as tf.Tensor
+        ).dataSync(),
+      );
+      const reference = await runOn(
+        'cpu',
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropInput',
+              { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(w, c.filter) },
+              { ...attrs, inputShape: c.x },
+            ) as tf.Tensor,
+      );
       expect(errFilter).toBeLessThanOrEqual(TOL);
       expect(errInput).toBeLessThanOrEqual(TOL);
+      expect(relativeError(subPixel, reference[0].values)).toBeLessThanOrEqual(TOL);
     });
   });
 
@@ -262,4 +295,50 @@ describe('UnsortedSegmentSum matches cpu', () => {
     });
     expect(err).toBeLessThanOrEqual(TOL);
   });
+});
+
+describe('Tanh (via XNNPACK sigmoid) matches cpu element by element', () => {
+  it('random, tiny and large inputs', async () => {
+    const x = randomNormal(4000, 41, 3);
+    for (let i = 0; i < 400; i++) x[i] *= 1e-4; // the series branch
+    x[400] = 0;
+    x[401] = 40;
+    x[402] = -40;
+    x[403] = 0.125;
+    x[404] = -0.125;
+    const wasm = await runOn('wasm', () => tf.tanh(tf.tensor1d(x)));
+    const cpu = await runOn('cpu', () => tf.tanh(tf.tensor1d(x)));
+    expect(relativeError(wasm[0].values, cpu[0].values)).toBeLessThanOrEqual(TOL);
+    let worstElement = 0;
+    for (let i = 0; i < x.length; i++) {
+      const ref = Math.tanh(x[i]);
+      worstElement = Math.max(
+        worstElement,
+        Math.abs(wasm[0].values[i] - ref) / Math.max(Math.abs(ref), 1e-30),
+      );
+    }
+    expect(worstElement).toBeLessThanOrEqual(TOL);
+  });
+});
+
+describe('Sum and Mean over leading axes match cpu (and other reductions still work)', () => {
+  const x = randomNormal(6 * 5 * 4 * 3, 51);
+  const cases: [string, (t: tf.Tensor) => tf.Tensor][] = [
+    ['sum axis 0', (t) => tf.sum(t, 0)],
+    ['sum axes [0,1,2] keepDims', (t) => tf.sum(t, [0, 1, 2], true)],
+    ['sum axes [1,0]', (t) => tf.sum(t, [1, 0])],
+    ['sum axis -1 (stock path)', (t) => tf.sum(t, -1)],
+    ['sum all', (t) => tf.sum(t)],
+    ['mean axes [0,1,2]', (t) => tf.mean(t, [0, 1, 2])],
+    ['mean axis 0 keepDims', (t) => tf.mean(t, 0, true)],
+    ['mean axis 2 (stock path)', (t) => tf.mean(t, 2)],
+    ['moments over [0,1,2]', (t) => tf.moments(t, [0, 1, 2]).variance],
+    ['int32 sum axis 0 (stock path)', (t) => tf.sum(tf.cast(tf.mul(t, 10), 'int32'), 0)],
+  ];
+  for (const [name, f] of cases) {
+    it(name, async () => {
+      const err = await compare(() => f(tf.tensor4d(x, [6, 5, 4, 3])));
+      expect(err).toBeLessThanOrEqual(TOL);
+    });
+  }
 });

@@ -1,12 +1,15 @@
 // Kernels the stock wasm backend lacks or gets wrong, registered over it (see ../../shared ENGINE-NOTES):
 // missing Conv2DBackpropFilter / depthwise gradients / UnsortedSegmentSum, a naive-loop Conv2DBackpropInput,
-// and BatchMatMul / _FusedMatMul whose transposed and batched paths are slow scalar loops (with a wrong fused bias).
+// BatchMatMul / _FusedMatMul whose transposed and batched paths are slow scalar loops (with a wrong fused bias), and
+// faster Tanh and leading-axis Sum/Mean (the costliest small kernels of an MLP GAN step).
 // Invariant: registration is idempotent, and the stock kernels are captured before being replaced, so the new
 // kernels can delegate to them (and `unregisterWasmKernels` can restore them).
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './kernels/conv.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './kernels/depthwise.js';
+import { tanh } from './kernels/elementwise.js';
 import { batchMatMul, fusedMatMul } from './kernels/matmul.js';
+import { mean, sum } from './kernels/reduce.js';
 import { unsortedSegmentSum } from './kernels/segment.js';
 import { captureStock, stock, type WasmKernelFunc } from './kernels/wasm-util.js';
 
@@ -18,6 +21,9 @@ const KERNELS: Record<string, WasmKernelFunc> = {
   BatchMatMul: batchMatMul,
   _FusedMatMul: fusedMatMul,
   UnsortedSegmentSum: unsortedSegmentSum,
+  Tanh: tanh,
+  Sum: sum,
+  Mean: mean,
 };
 
 /** Names of the wasm kernels dppgan adds or replaces. */

@@ -8,10 +8,13 @@ import {
   type Attrs,
   channelsLast,
   conv2dExplicit,
+  copyRows,
   float32,
   type Inputs,
   pair,
   release,
+  reshape,
+  run,
   transpose,
   type WasmBackend,
 } from './wasm-util.js';
@@ -86,7 +89,7 @@ export function conv2DBackpropFilter(args: { inputs: Inputs; backend: WasmBacken
   return out;
 }
 
-export function conv2DBackpropInput(args: { inputs: Inputs; backend: WasmBackend; attrs: Attrs }) {
+export function conv2DBackpropInputSubPixel(args: { inputs: Inputs; backend: WasmBackend; attrs: Attrs }) {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
   float32(dy, 'Conv2DBackpropInput');
@@ -170,5 +173,75 @@ export function conv2DBackpropInput(args: { inputs: Inputs; backend: WasmBackend
     }
     release(backend, out);
   }
+  return dx;
+}
+
+/** Floats of the column matrix per chunk (16 MB): bounds memory for large batches. */
+const COLUMN_CHUNK_FLOATS = 4 << 20;
+
+/**
+ * Conv2DBackpropInput as one XNNPACK GEMM plus a scatter-add: cols[n·oh·ow, kh·kw·ci] = dy · Wᵀ, then
+ * dx[n, oh·sh+kh−pt, ow·sw+kw−pl, :] += cols[(n,oh,ow), (kh,kw), :] ("col2im"). Batches are chunked so the column
+ * matrix stays under COLUMN_CHUNK_FLOATS.
+ */
+export function conv2DBackpropInput(args: { inputs: Inputs; backend: WasmBackend; attrs: Attrs }) {
+  const { inputs, backend, attrs } = args;
+  const { dy, filter } = inputs;
+  float32(dy, 'Conv2DBackpropInput');
+  float32(filter, 'Conv2DBackpropInput');
+  channelsLast(attrs['dataFormat'], 'Conv2DBackpropInput');
+  const inputShape = attrs['inputShape'] as number[];
+  const info = convInfo(inputShape, filter.shape, attrs);
+  const [n, h, w, ci] = inputShape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { outHeight: oh, outWidth: ow, outChannels: co } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  // Stride 1: the sub-pixel split is a single convolution with the flipped filter, no scatter at all.
+  if (sh === 1 && sw === 1) return conv2DBackpropInputSubPixel(args);
+  const taps = kh * kw * ci;
+  const pixels = oh * ow;
+
+  const w2 = reshape(backend, filter, [taps, co]);
+  const wT = transpose(backend, w2, [1, 0]); // [co, kh·kw·ci]
+  release(backend, w2);
+  const imagesPerChunk = Math.max(1, Math.min(n, Math.floor(COLUMN_CHUNK_FLOATS / (pixels * taps))));
+  const dx = backend.makeOutput([n, h, w, ci], 'float32');
+  let zeroed = false;
+  for (let b0 = 0; b0 < n; b0 += imagesPerChunk) {
+    const images = Math.min(imagesPerChunk, n - b0);
+    const rows = images * pixels;
+    const dyChunk =
+      images === n ? reshape(backend, dy, [rows, co]) : copyRows(backend, dy, b0 * pixels * co, [rows, co]);
+    const cols = run(backend, 'BatchMatMul', { a: dyChunk, b: wT }, { transposeA: false, transposeB: false });
+    release(backend, dyChunk);
+    const dst = backend.typedArrayFromHeap(dx) as Float32Array;
+    const src = backend.typedArrayFromHeap(cols) as Float32Array;
+    if (!zeroed) {
+      dst.fill(0);
+      zeroed = true;
+    }
+    for (let b = 0; b < images; b++) {
+      const image = b0 + b;
+      for (let y = 0; y < oh; y++) {
+        for (let x = 0; x < ow; x++) {
+          const rowBase = ((b * oh + y) * ow + x) * taps;
+          for (let fr = 0; fr < kh; fr++) {
+            const i = y * sh - pt + fr;
+            if (i < 0 || i >= h) continue;
+            for (let fc = 0; fc < kw; fc++) {
+              const j = x * sw - pl + fc;
+              if (j < 0 || j >= w) continue;
+              let s = rowBase + (fr * kw + fc) * ci;
+              let d = ((image * h + i) * w + j) * ci;
+              for (let c = 0; c < ci; c++) dst[d++] += src[s++];
+            }
+          }
+        }
+      }
+    }
+    release(backend, cols);
+  }
+  release(backend, wT);
   return dx;
 }

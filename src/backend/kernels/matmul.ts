@@ -8,11 +8,23 @@ import { type Attrs, float32, type Inputs, release, reshape, run, type WasmBacke
 /** Below this many multiply-adds per batch entry, splitting a batch into XNNPACK calls costs more than it saves. */
 const SPLIT_BATCH_MIN_MACS = 16 * 16 * 16;
 
-function swapLast(rank: number): number[] {
-  const perm = Array.from({ length: rank }, (_, i) => i);
-  perm[rank - 2] = rank - 1;
-  perm[rank - 1] = rank - 2;
-  return perm;
+/** Swap the last two axes (a batch of matrix transposes) in JS: ~3× faster than the stock wasm Transpose here. */
+function transposeLast(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
+  const rank = x.shape.length;
+  const rows = x.shape[rank - 2];
+  const cols = x.shape[rank - 1];
+  const batch = tf.util.sizeFromShape(x.shape.slice(0, -2));
+  const out = backend.makeOutput([...x.shape.slice(0, -2), cols, rows], 'float32');
+  const src = backend.typedArrayFromHeap(x) as Float32Array;
+  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  for (let b = 0; b < batch; b++) {
+    const base = b * rows * cols;
+    for (let i = 0; i < rows; i++) {
+      const r = base + i * cols;
+      for (let j = 0; j < cols; j++) dst[base + j * rows + i] = src[r + j];
+    }
+  }
+  return out;
 }
 
 function copyRange(backend: WasmBackend, src: tf.TensorInfo, offset: number, shape: number[]): tf.TensorInfo {
@@ -62,8 +74,8 @@ function product(
   transposeA: boolean,
   transposeB: boolean,
 ): tf.TensorInfo {
-  const aT = transposeA ? run(backend, 'Transpose', { x: a }, { perm: swapLast(a.shape.length) }) : a;
-  const bT = transposeB ? run(backend, 'Transpose', { x: b }, { perm: swapLast(b.shape.length) }) : b;
+  const aT = transposeA ? transposeLast(backend, a) : a;
+  const bT = transposeB ? transposeLast(backend, b) : b;
   const out = untransposedProduct(backend, aT, bT);
   if (aT !== a) release(backend, aT);
   if (bT !== b) release(backend, bT);

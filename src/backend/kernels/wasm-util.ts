@@ -136,3 +136,17 @@ export function pair(v: unknown, what: string): [number, number] {
   if (Array.isArray(v) && v.length === 2) return [Number(v[0]), Number(v[1])];
   throw new Error(`dppgan wasm kernel: bad ${what} ${JSON.stringify(v)}`);
 }
+
+/** A new float32 tensor holding `size(shape)` elements of `src` starting at element `offset`. */
+export function copyRows(
+  backend: WasmBackend,
+  src: tf.TensorInfo,
+  offset: number,
+  shape: number[],
+): tf.TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  const size = tf.util.sizeFromShape(shape);
+  const from = backend.typedArrayFromHeap(src) as Float32Array;
+  (backend.typedArrayFromHeap(out) as Float32Array).set(from.subarray(offset, offset + size));
+  return out;
+}
