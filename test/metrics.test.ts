@@ -85,6 +85,20 @@ describe('modeCoverage (GDPP Table 1 protocol)', () => {
     expect(result.modes).toBe(0);
   });
 
+  it('non-finite samples (a diverged generator) count as not HQ and are assigned to no centre', () => {
+    const result = modeCoverage(
+      [
+        [Number.NaN, 0],
+        [1, Number.POSITIVE_INFINITY],
+        [1, 0],
+      ],
+      centres,
+      std,
+    );
+    expect(result).toMatchObject({ total: 3, nonFinite: 2, hqCount: 1, modes: 1 });
+    expect(result.nearest.reduce((a, b) => a + b, 0)).toBe(1);
+  });
+
   it('rejects rows of the wrong dimension with a clear message', () => {
     expect(() => modeCoverage([[0, 0, 0]], centres, std)).toThrow(/samples\[0\]: expected 2 coordinates/);
     expect(() => modeCoverage(new Float32Array(3), centres, std)).toThrow(/not a multiple/);

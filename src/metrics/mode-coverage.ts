@@ -29,6 +29,8 @@ export interface ModeCoverage {
   nearest: number[];
   /** Number of samples. */
   total: number;
+  /** Samples with a NaN/±∞ coordinate (assigned to no centre, never HQ, still counted in `total`). */
+  nonFinite: number;
 }
 
 /** Flatten points to a Float64Array [N × d], checking the dimension. */
@@ -67,7 +69,14 @@ export function modeCoverage(
   const perMode = new Array<number>(k).fill(0);
   const nearest = new Array<number>(k).fill(0);
   let hqCount = 0;
+  let nonFinite = 0;
   for (let i = 0; i < n; i++) {
+    let finite = true;
+    for (let j = 0; j < d; j++) finite &&= Number.isFinite(x[i * d + j]);
+    if (!finite) {
+      nonFinite++;
+      continue;
+    }
     let best = 0;
     let bestDistance = Number.POSITIVE_INFINITY;
     for (let m = 0; m < k; m++) {
@@ -97,5 +106,6 @@ export function modeCoverage(
     perMode,
     nearest,
     total: n,
+    nonFinite,
   };
 }
