@@ -10,3 +10,4 @@ export {
   symmetricEigen,
   symmetricEigenRows,
 } from './symmetric-eigen.js';
+export * from './conv-operator-norm.js';
