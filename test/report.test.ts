@@ -58,6 +58,7 @@ describe('bitmap font and canvas', () => {
       seen.set(key, character);
     }
     expect(textWidth('ab', 2)).toBe(22);
+    for (let code = 32; code < 127; code++) expect(hasGlyph(String.fromCharCode(code))).toBe(true);
   });
 
   it('draws text pixels in the requested colour and round-trips through PNG', () => {

@@ -1,4 +1,4 @@
-// A 5×7 pixel bitmap font (ASCII letters, digits, common punctuation and a few symbols: ± σ × ≈ ²) so that plots
+// A 5×7 pixel bitmap font (printable ASCII and a few symbols: ± σ × ≈ ² – · ≤ ≥ λ μ → °) so that plots
 // can carry titles, labels and numbers without a font or canvas library. Each glyph is 7 rows of 5 columns,
 // '#' = ink; characters advance 6 pixels (one column of spacing). Unknown characters draw as a hollow box.
 
@@ -101,6 +101,17 @@ const GLYPHS: Record<string, string> = {
   '×': '..... #...# .#.#. ..#.. .#.#. #...# .....',
   '≈': '..... .#... #.#.# ...#. .#... #.#.# ...#.',
   '²': '.##.. ...#. ..#.. .###. ..... ..... .....',
+  '–': '..... ..... ..... ##### ..... ..... .....',
+  '—': '..... ..... ..... ##### ..... ..... .....',
+  '·': '..... ..... ..... ..#.. ..... ..... .....',
+  '≤': '...#. ..#.. .#... ..#.. ...#. ..... #####',
+  '≥': '.#... ..#.. ...#. ..#.. .#... ..... #####',
+  λ: '.#... ..#.. ..#.. .#.#. .#.#. #...# #...#',
+  μ: '..... ..... #...# #...# #..## ###.# #....',
+  '→': '..... ..#.. ...#. ##### ...#. ..#.. .....',
+  '°': '.##.. #..#. .##.. ..... ..... ..... .....',
+  '`': '.#... ..#.. ..... ..... ..... ..... .....',
+  $: '..#.. .#### #.#.. .###. ..#.# ####. ..#..',
 };
 
 const UNKNOWN = '##### #...# #...# #...# #...# #...# #####';
