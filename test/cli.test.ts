@@ -1,0 +1,220 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend/index.js';
+import type { CliIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/run-cli.js';
+
+const root = join(import.meta.dirname, '..');
+const scratch = mkdtempSync(join(tmpdir(), 'dppgan-cli-'));
+const toy = join(scratch, 'toy.json');
+const run = join(scratch, 'run');
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  writeFileSync(
+    toy,
+    JSON.stringify({
+      data: { kind: 'ring' },
+      model: 'mlp-gdpp',
+      gdpp: { weight: 1 },
+      iterations: 12,
+      batchSize: 32,
+      logEvery: 4,
+      checkpointEvery: 8,
+      backend: 'wasm',
+    }),
+  );
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    out: (text) => {
+      out += text.endsWith('\n') ? text : `${text}\n`;
+    },
+    err: (text) => {
+      err += text.endsWith('\n') ? text : `${text}\n`;
+    },
+    isTTY: false,
+  };
+  const code = await runCli(['node', 'dppgan', ...args], io);
+  return { code, out, err };
+}
+
+function oneLine(text: string): void {
+  expect(text.trim().split('\n')).toHaveLength(1);
+  expect(text).not.toMatch(/\n\s+at /);
+}
+
+describe('dppgan CLI (in-process)', () => {
+  it('train writes a complete run directory', async () => {
+    const result = await cli('train', '--config', toy, '--out', run);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/trained mlp-gdpp on ring: 12 steps/);
+    for (const file of ['config.json', 'checkpoint/manifest.json', 'log.jsonl', 'eval.json', 'report.md']) {
+      expect(existsSync(join(run, file))).toBe(true);
+    }
+    expect(
+      readFileSync(join(run, 'samples', 'final.png'))
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
+    const log = readFileSync(join(run, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(log.map((r) => r.step)).toEqual([4, 8, 12]);
+    expect(log[0]).toHaveProperty('gdpp');
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).schedule).toBe('simultaneous');
+  });
+
+  it('never overwrites a run without --resume or --force', async () => {
+    const result = await cli('train', '--config', toy, '--out', run);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/already exists: use --resume to continue it, --force to overwrite it/);
+    oneLine(result.err);
+  });
+
+  it('--resume extends a run; a changed config is refused', async () => {
+    const other = join(scratch, 'resume');
+    expect((await cli('train', '--config', toy, '--out', other, '--iterations', '6')).code).toBe(0);
+    const resumed = await cli('train', '--out', other, '--resume', '--iterations', '10');
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toMatch(/10 steps \(resumed at step 6\)/);
+    const changed = await cli('train', '--config', toy, '--out', other, '--resume', '--seed', '9');
+    expect(changed.code).toBe(2);
+    expect(changed.err).toMatch(/the config differs/);
+    oneLine(changed.err);
+    expect((await cli('train', '--config', toy, '--out', other, '--force', '--iterations', '2')).code).toBe(
+      0,
+    );
+  });
+
+  it('sample is deterministic: same run and seed → byte-identical .json, .csv and .png', async () => {
+    for (const ext of ['json', 'csv', 'png']) {
+      const a = join(scratch, `a.${ext}`);
+      const b = join(scratch, `b.${ext}`);
+      expect((await cli('sample', '--run', run, '--n', '300', '--out', a)).code).toBe(0);
+      expect((await cli('sample', '--run', run, '--n', '300', '--out', b, '--seed', '0')).code).toBe(0);
+      expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    }
+    const points = JSON.parse(readFileSync(join(scratch, 'a.json'), 'utf8')) as number[][];
+    expect(points).toHaveLength(300);
+    expect(points.every((p) => p.length === 2 && p.every(Number.isFinite))).toBe(true);
+    expect(readFileSync(join(scratch, 'a.csv'), 'utf8').split('\n')[0]).toBe('x,y');
+    const seeded = join(scratch, 'seed1.json');
+    await cli('sample', '--run', run, '--n', '300', '--out', seeded, '--seed', '1');
+    expect(readFileSync(seeded).equals(readFileSync(join(scratch, 'a.json')))).toBe(false);
+  });
+
+  it('eval prints the metrics and writes eval.json', async () => {
+    const result = await cli('eval', '--run', run, '--samples', '500');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/modes \d+\/8, HQ \d+\.\d%/);
+    const metrics = JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8'));
+    expect(metrics).toMatchObject({ dataset: 'ring', step: 12, samples: 500, totalModes: 8 });
+  });
+
+  it('bad input: one line, exit 2 (usage) or 1 (runtime)', async () => {
+    const bad = join(scratch, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ data: 'ring', model: 'mlp-gdpp', loss: 'hinj' }));
+    const cases: [string[], number, RegExp][] = [
+      [
+        ['train', '--config', bad, '--out', join(scratch, 'x')],
+        2,
+        /"loss": expected one of minimax.*got "hinj"/,
+      ],
+      [['train', '--config', join(scratch, 'missing.json')], 2, /cannot read config file/],
+      [['train', '--confg', toy], 2, /unknown option '--confg'/],
+      [['sample', '--run', run, '--n', 'ten', '--out', 'x.json'], 2, /expected an integer ≥ 1, got "ten"/],
+      [
+        ['sample', '--run', run, '--n', '5', '--out', join(scratch, 'x.txt')],
+        2,
+        /expected a file ending in .json/,
+      ],
+      [
+        ['sample', '--run', scratch, '--n', '5', '--out', join(scratch, 'x.json')],
+        2,
+        /not a dppgan run directory/,
+      ],
+      [['frobnicate'], 2, /unknown command 'frobnicate'/],
+    ];
+    for (const [args, code, pattern] of cases) {
+      const result = await cli(...args);
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(result.err).toMatch(pattern);
+      oneLine(result.err);
+    }
+    const broken = join(scratch, 'broken');
+    expect((await cli('train', '--config', toy, '--out', broken, '--iterations', '2')).code).toBe(0);
+    truncateSync(join(broken, 'checkpoint', 'tensors.bin'), 100);
+    const truncated = await cli('sample', '--run', broken, '--n', '5', '--out', join(scratch, 'y.json'));
+    expect(truncated.code).toBe(1);
+    expect(truncated.err).toMatch(/corrupt checkpoint: .*truncated/);
+    oneLine(truncated.err);
+  });
+
+  it('--help works on every command', async () => {
+    for (const command of ['demo', 'train', 'sample', 'eval']) {
+      const result = await cli(command, '--help');
+      expect(result.code).toBe(0);
+      expect(result.out).toContain(`Usage: dppgan ${command}`);
+    }
+  });
+
+  it('demo trains GAN and GDPP-GAN and writes the side-by-side', async () => {
+    const out = join(scratch, 'demo');
+    const result = await cli('demo', '--out', out, '--iterations', '4');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/GAN\s+\d\/8/);
+    expect(result.out).toMatch(/GDPP-GAN\s+\d\/8/);
+    for (const file of [
+      'comparison.png',
+      'report.md',
+      'demo.json',
+      'gan/checkpoint/manifest.json',
+      'gdpp/eval.json',
+    ]) {
+      expect(existsSync(join(out, file))).toBe(true);
+    }
+    // Running it again replaces its own output; a foreign directory is refused.
+    expect((await cli('demo', '--out', out, '--iterations', '2')).code).toBe(0);
+    const foreign = await cli('demo', '--out', scratch, '--iterations', '2');
+    expect(foreign.code).toBe(2);
+    oneLine(foreign.err);
+  });
+});
+
+describe('dppgan CLI (real process, dist/cli/main.js)', () => {
+  const main = join(root, 'dist', 'cli', 'main.js');
+  beforeAll(() => {
+    if (!existsSync(main)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  });
+
+  it('a config error exits 2 with one line on stderr and no stack trace', () => {
+    const bad = join(scratch, 'bad-process.json');
+    writeFileSync(bad, JSON.stringify({ data: 'ring', model: 'mlp-gdpp', batchSize: 'big' }));
+    const result = spawnSync(
+      process.execPath,
+      [main, 'train', '--config', bad, '--out', join(scratch, 'p')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^dppgan: .*bad-process\.json: "batchSize": expected number, got "big"\n$/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('--help exits 0 and lists the commands', () => {
+    const result = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/demo[\s\S]*train[\s\S]*sample[\s\S]*eval/);
+  });
+});
