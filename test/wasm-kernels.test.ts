@@ -342,3 +342,24 @@ describe('Sum and Mean over leading axes match cpu (and other reductions still w
     });
   }
 });
+
+describe('Identity shares data safely', () => {
+  it('a clone survives disposing the original and keeps its value after Variable.assign', async () => {
+    await initBackend({ backend: 'wasm' });
+    const before = tf.memory().numTensors;
+    const initial = tf.tensor1d([1, 2, 3]);
+    const v = tf.variable(initial);
+    const snapshot = tf.clone(v);
+    const next = tf.tensor1d([7, 8, 9]);
+    v.assign(next);
+    tf.dispose([initial, next]);
+    const original = tf.tensor1d([4, 5]);
+    const copy = tf.clone(original);
+    original.dispose();
+    expect(Array.from(snapshot.dataSync())).toEqual([1, 2, 3]);
+    expect(Array.from(v.dataSync())).toEqual([7, 8, 9]);
+    expect(Array.from(copy.dataSync())).toEqual([4, 5]);
+    tf.dispose([v, snapshot, copy]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

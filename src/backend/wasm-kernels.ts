@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './kernels/conv.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './kernels/depthwise.js';
-import { tanh } from './kernels/elementwise.js';
+import { identity, tanh } from './kernels/elementwise.js';
 import { batchMatMul, fusedMatMul } from './kernels/matmul.js';
 import { mean, sum } from './kernels/reduce.js';
 import { unsortedSegmentSum } from './kernels/segment.js';
@@ -22,6 +22,7 @@ const KERNELS: Record<string, WasmKernelFunc> = {
   _FusedMatMul: fusedMatMul,
   UnsortedSegmentSum: unsortedSegmentSum,
   Tanh: tanh,
+  Identity: identity,
   Sum: sum,
   Mean: mean,
 };
