@@ -1,0 +1,96 @@
+// End-to-end: the built playground in real headless Chromium (Debian's /usr/bin/chromium via playwright-core).
+// Loads the page served by `dppgan playground`'s server, trains Ring with and without GDPP on wasm, waits until
+// the GDPP run's mode counter rises above 1, and saves a screenshot (test-results/playground.png; also
+// docs/playground.png when DPPGAN_UPDATE_DOCS=1).
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { servePlayground } from '../../src/cli/playground-server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+async function counter(page: Page, id: string): Promise<number> {
+  const text = (await page.locator(`[data-testid="${id}"]`).textContent()) ?? '';
+  return Number.parseInt(text, 10);
+}
+
+describe('browser playground', () => {
+  let browser: Browser;
+  let server: Server;
+  let url: string;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    ({ server, url } = await servePlayground(0, 'dist/playground'));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  it('trains Ring with GDPP live: the mode counter rises above 1, no errors', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${url}?backend=wasm`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    expect(await page.locator('[data-testid="backend"]').textContent()).toBe('backend: wasm');
+    await page.click('#play');
+    const deadline = Date.now() + 150_000;
+    let modes = 0;
+    while (Date.now() < deadline) {
+      await page.waitForTimeout(2000);
+      modes = await counter(page, 'modes-gdpp');
+      if (modes > 1 && (await counter(page, 'step-gdpp')) >= 300) break;
+    }
+    const steps = await counter(page, 'step-gdpp');
+    const speed = await page.locator('[data-testid="run-gdpp"]').getAttribute('data-speed');
+    console.log(`playground: GDPP run at iteration ${steps}, ${modes} modes, ${speed} it/s (wasm, headless)`);
+    expect(modes).toBeGreaterThan(1);
+    expect(steps).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="message"]').isHidden()).toBe(true);
+    expect(errors).toEqual([]);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/playground.png', fullPage: true });
+    if (process.env.DPPGAN_UPDATE_DOCS === '1') {
+      mkdirSync('docs', { recursive: true });
+      await page.screenshot({ path: 'docs/playground.png', fullPage: true });
+    }
+  });
+
+  it('explains bad input instead of training: batch size 0, a drawn distribution with < 2 points', async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${url}?backend=wasm`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await page.fill('#batch', '0');
+    await page.dispatchEvent('#batch', 'change');
+    expect(await page.locator('[data-testid="message"]').textContent()).toMatch(
+      /Batch size must be an integer ≥ 2, got 0/,
+    );
+    await page.fill('#batch', '64');
+    await page.dispatchEvent('#batch', 'change');
+    expect(await page.locator('[data-testid="message"]').isHidden()).toBe(true);
+    await page.selectOption('#data', 'drawn');
+    expect(await page.locator('[data-testid="message"]').textContent()).toMatch(/Draw at least 2 points/);
+    const plot = page.locator('[data-testid="plot-plain"]');
+    await plot.click({ position: { x: 100, y: 100 } });
+    await plot.click({ position: { x: 300, y: 300 } });
+    expect(await page.locator('[data-testid="message"]').isHidden()).toBe(true);
+    await page.click('#step');
+    expect(await counter(page, 'step-gdpp')).toBe(1);
+    expect(errors).toEqual([]);
+  });
+});

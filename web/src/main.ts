@@ -1,0 +1,177 @@
+// The dppgan playground: two runs of the library's Trainer side by side (plain GAN vs GAN + GDPP) on the same
+// data and seed, trained live in the page on the best available backend (webgpu → webgl → wasm; `?backend=`
+// overrides). This file only wires controls to RunPanels; all training logic is the library's.
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
+import { type BackendName, initBackend } from '../../src/backend/init.js';
+import { GaussianMixture, grid, ring } from '../../src/data/synthetic.js';
+import { parseConfig, type TrainConfig } from '../../src/train/config.js';
+import { boundsFor } from './plot.js';
+import { RunPanel } from './run-panel.js';
+
+const FRAME_BUDGET_MS = 28;
+const VIEW_EVERY_MS = 250;
+const DRAWN_STD = 0.05;
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const message = byId<HTMLParagraphElement>('message');
+const playButton = byId<HTMLButtonElement>('play');
+let drawn: number[][] = [];
+let playing = false;
+let lastView = 0;
+
+function showMessage(text: string | null): void {
+  message.hidden = text === null;
+  message.textContent = text ?? '';
+}
+
+const panels = [
+  new RunPanel('plain', 'GAN', addDrawnPoint),
+  new RunPanel('gdpp', 'GAN + GDPP', addDrawnPoint),
+];
+for (const panel of panels) byId('runs').appendChild(panel.element);
+
+function numberInput(id: string): number {
+  return Number(byId<HTMLInputElement>(id).value);
+}
+
+function selectedData(): GaussianMixture | string {
+  const kind = byId<HTMLSelectElement>('data').value;
+  if (kind === 'ring') return ring();
+  if (kind === 'grid') return grid();
+  if (drawn.length < 2) return `Draw at least 2 points (click on a plot): ${drawn.length} so far.`;
+  return new GaussianMixture('drawn', drawn, DRAWN_STD);
+}
+
+/** The two runs' configs from the controls; a string explains what is wrong instead. */
+function configs(): [TrainConfig, TrainConfig] | string {
+  const batchSize = numberInput('batch');
+  const lrG = numberInput('lrG');
+  const lrD = numberInput('lrD');
+  const weight = numberInput('gdppWeight');
+  if (!Number.isInteger(batchSize) || batchSize < 2)
+    return `Batch size must be an integer ≥ 2, got ${batchSize}.`;
+  if (!(lrG > 0) || !(lrD > 0)) return 'Learning rates must be positive numbers.';
+  if (!(weight >= 0)) return 'The GDPP weight must be ≥ 0.';
+  const base = {
+    data: { kind: 'ring' },
+    model: 'mlp-gdpp',
+    loss: byId<HTMLSelectElement>('loss').value,
+    lipschitz: byId<HTMLSelectElement>('lipschitz').value,
+    schedule: 'simultaneous',
+    batchSize,
+    seed: Math.max(0, Math.trunc(numberInput('seed'))),
+    optim: { g: { lr: lrG, beta1: 0.5, beta2: 0.999 }, d: { lr: lrD, beta1: 0.5, beta2: 0.999 } },
+  };
+  try {
+    return [parseConfig({ ...base, gdpp: null }), parseConfig({ ...base, gdpp: { weight } })];
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function reset(): void {
+  setPlaying(false);
+  const dataset = selectedData();
+  if (typeof dataset === 'string') {
+    const bounds = boundsFor(
+      drawn.length > 0
+        ? drawn
+        : [
+            [-1.5, -1.5],
+            [1.5, 1.5],
+          ],
+      0.5,
+    );
+    for (const panel of panels)
+      panel.clear({ xMin: -2, xMax: 2, yMin: -2, yMax: 2, ...(drawn.length > 1 ? bounds : {}) }, drawn);
+    showMessage(dataset);
+    return;
+  }
+  const both = configs();
+  if (typeof both === 'string') {
+    showMessage(both);
+    return;
+  }
+  showMessage(null);
+  const bounds =
+    dataset.name === 'drawn'
+      ? { xMin: -2, xMax: 2, yMin: -2, yMax: 2 }
+      : boundsFor(dataset.centres, dataset.std * 3 + 0.6);
+  panels.forEach((panel, i) => {
+    panel.reset(both[i], dataset, bounds);
+  });
+}
+
+function addDrawnPoint(x: number, y: number): void {
+  if (byId<HTMLSelectElement>('data').value !== 'drawn') return;
+  drawn.push([x, y]);
+  reset();
+}
+
+function setPlaying(on: boolean): void {
+  playing = on;
+  playButton.textContent = on ? 'Pause' : 'Play';
+  document.body.dataset.playing = String(on);
+  if (on) requestAnimationFrame(frame);
+}
+
+/** Train both runs within one frame's budget; a diverged run stops play with an explanation. */
+function trainFor(budgetMs: number, maxSteps?: number): boolean {
+  try {
+    for (const panel of panels) panel.train(budgetMs / panels.length, maxSteps);
+    return true;
+  } catch (error) {
+    setPlaying(false);
+    showMessage(`${(error as Error).message}. Press Reset (and lower the learning rates) to start again.`);
+    return false;
+  }
+}
+
+function frame(now: number): void {
+  if (!playing) return;
+  if (!panels.every((p) => p.ready)) {
+    setPlaying(false);
+    return;
+  }
+  const ok = trainFor(FRAME_BUDGET_MS);
+  if (ok && now - lastView > VIEW_EVERY_MS) {
+    lastView = now;
+    for (const panel of panels) panel.refreshViews();
+  }
+  if (ok) requestAnimationFrame(frame);
+}
+
+async function start(): Promise<void> {
+  const requested = new URLSearchParams(location.search).get('backend') ?? 'auto';
+  try {
+    const name = await initBackend({
+      backend: requested as BackendName,
+      wasmPaths: new URL('./wasm/', location.href).href,
+    });
+    byId('backend').textContent = `backend: ${name}`;
+    document.body.dataset.backend = name;
+  } catch (error) {
+    showMessage(`Could not start a tfjs backend: ${(error as Error).message}`);
+    return;
+  }
+  for (const id of ['data', 'loss', 'lipschitz', 'gdppWeight', 'lrG', 'lrD', 'batch', 'seed']) {
+    byId(id).addEventListener('change', reset);
+  }
+  playButton.addEventListener('click', () => setPlaying(!playing && panels.every((p) => p.ready)));
+  byId('step').addEventListener('click', () => {
+    if (!panels.every((p) => p.ready)) return;
+    setPlaying(false);
+    if (trainFor(Number.POSITIVE_INFINITY, 1)) for (const panel of panels) panel.refreshViews();
+  });
+  byId('reset').addEventListener('click', reset);
+  byId('clear').addEventListener('click', () => {
+    drawn = [];
+    reset();
+  });
+  reset();
+  document.body.dataset.ready = 'true';
+  if (new URLSearchParams(location.search).get('autoplay') === '1') setPlaying(true);
+}
+
+void start();

@@ -1,0 +1,185 @@
+// One live training run in the playground: a dppgan Trainer (the library's, not a copy) plus its views —
+// samples over the discriminator's heatmap, mode coverage (count and HQ%), loss and GDPP curves, iterations/s.
+import * as tf from '@tensorflow/tfjs-core';
+import type { GaussianMixture } from '../../src/data/synthetic.js';
+import { modeCoverage } from '../../src/metrics/mode-coverage.js';
+import { Random } from '../../src/random.js';
+import type { TrainConfig } from '../../src/train/config.js';
+import { Trainer } from '../../src/train/trainer.js';
+import { type Bounds, drawCurves, drawScatter, heatmapPoints } from './plot.js';
+
+const HEATMAP_RESOLUTION = 48;
+const VIEW_SAMPLES = 1000;
+const CURVE_LENGTH = 300;
+
+export interface Coverage {
+  modes: number;
+  totalModes: number;
+  hq: number;
+}
+
+export class RunPanel {
+  readonly element: HTMLElement;
+  private readonly plot: HTMLCanvasElement;
+  private readonly curves: HTMLCanvasElement;
+  private readonly stats: Record<'modes' | 'hq' | 'step' | 'speed', HTMLElement>;
+  private trainer: Trainer | null = null;
+  private dataset: GaussianMixture | null = null;
+  private bounds: Bounds | null = null;
+  private real: Float32Array = new Float32Array(0);
+  private heatmap: Float32Array | null = null;
+  private history = { d: [] as number[], g: [] as number[], gdpp: [] as number[] };
+  private stepTimes: number[] = [];
+  coverage: Coverage = { modes: 0, totalModes: 0, hq: 0 };
+
+  constructor(
+    readonly id: string,
+    title: string,
+    onPlotClick: (x: number, y: number) => void,
+  ) {
+    this.element = document.createElement('section');
+    this.element.className = 'run';
+    this.element.dataset.testid = `run-${id}`;
+    this.element.innerHTML = `
+      <h2>${title}</h2>
+      <canvas class="plot" width="480" height="480" data-testid="plot-${id}"></canvas>
+      <div class="stats">
+        <div>modes<b data-testid="modes-${id}">–</b></div>
+        <div>HQ<b data-testid="hq-${id}">–</b></div>
+        <div>iteration<b data-testid="step-${id}">0</b></div>
+        <div>it/s<b data-testid="speed-${id}">–</b></div>
+      </div>
+      <canvas class="curve" width="480" height="110"></canvas>`;
+    const [plot, curves] = Array.from(this.element.querySelectorAll('canvas'));
+    this.plot = plot;
+    this.curves = curves;
+    const stat = (name: string) => this.element.querySelector(`[data-testid="${name}-${id}"]`) as HTMLElement;
+    this.stats = { modes: stat('modes'), hq: stat('hq'), step: stat('step'), speed: stat('speed') };
+    this.plot.addEventListener('click', (event) => {
+      if (!this.bounds) return;
+      const rect = this.plot.getBoundingClientRect();
+      const u = (event.clientX - rect.left) / rect.width;
+      const v = (event.clientY - rect.top) / rect.height;
+      const b = this.bounds;
+      onPlotClick(b.xMin + u * (b.xMax - b.xMin), b.yMax - v * (b.yMax - b.yMin));
+    });
+  }
+
+  /** Start a fresh run (disposing the previous one). */
+  reset(config: TrainConfig, dataset: GaussianMixture, bounds: Bounds): void {
+    this.trainer?.dispose();
+    this.trainer = new Trainer(config, { dataset });
+    this.dataset = dataset;
+    this.bounds = bounds;
+    this.real = dataset.sampleArray(500, new Random(12345));
+    this.history = { d: [], g: [], gdpp: [] };
+    this.stepTimes = [];
+    this.heatmap = null;
+    this.refreshViews();
+  }
+
+  /** Clear the views (no data yet, e.g. while the user draws). */
+  clear(bounds: Bounds, centres: number[][]): void {
+    this.trainer?.dispose();
+    this.trainer = null;
+    this.bounds = bounds;
+    const points = Float32Array.from(centres.flat());
+    drawScatter(this.plot, {
+      bounds,
+      heatmap: null,
+      heatmapResolution: HEATMAP_RESOLUTION,
+      real: points,
+      generated: new Float32Array(0),
+      centres,
+      std: 0.05,
+      covered: centres.map(() => false),
+    });
+    this.stats.modes.textContent = '–';
+    this.stats.hq.textContent = '–';
+    this.stats.step.textContent = '0';
+  }
+
+  get ready(): boolean {
+    return this.trainer !== null;
+  }
+
+  /** Run training steps for about `budgetMs` milliseconds; throws (a runtime error) if training diverges. */
+  train(budgetMs: number, maxSteps = Number.POSITIVE_INFINITY): number {
+    if (!this.trainer) return 0;
+    const start = performance.now();
+    let steps = 0;
+    while (steps < maxSteps && performance.now() - start < budgetMs) {
+      const stats = this.trainer.trainStep();
+      steps++;
+      this.stepTimes.push(performance.now());
+      this.history.d.push(stats.dLoss);
+      this.history.g.push(stats.gAdversarial);
+      if (stats.gdpp !== undefined) this.history.gdpp.push(stats.gdpp);
+    }
+    for (const series of Object.values(this.history))
+      series.splice(0, Math.max(series.length - CURVE_LENGTH, 0));
+    const now = performance.now();
+    this.stepTimes = this.stepTimes.filter((t) => now - t < 2000);
+    return steps;
+  }
+
+  /** Recompute samples, heatmap and coverage and redraw. */
+  refreshViews(): void {
+    const trainer = this.trainer;
+    const dataset = this.dataset;
+    const bounds = this.bounds;
+    if (!trainer || !dataset || !bounds) return;
+    const generated = trainer.generate(VIEW_SAMPLES, new Random(777));
+    const points = heatmapPoints(bounds, HEATMAP_RESOLUTION);
+    const logits = tf.tidy(() => {
+      const scores = trainer.gan.discriminator.apply(tf.tensor2d(points, [points.length / 2, 2]), false);
+      return tf.reshape(scores, [-1]);
+    });
+    const values = logits.dataSync() as Float32Array;
+    logits.dispose();
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (const v of values) {
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    }
+    const span = high - low > 1e-6 ? high - low : 1;
+    this.heatmap = values.map((v) => (v - low) / span);
+    const finite = generated.every(Number.isFinite);
+    const coverage = finite ? modeCoverage(generated, dataset.centres, dataset.std) : null;
+    this.coverage = coverage
+      ? { modes: coverage.modes, totalModes: coverage.totalModes, hq: coverage.hq }
+      : { modes: 0, totalModes: dataset.centres.length, hq: 0 };
+    drawScatter(this.plot, {
+      bounds,
+      heatmap: this.heatmap,
+      heatmapResolution: HEATMAP_RESOLUTION,
+      real: this.real,
+      generated: finite ? generated : new Float32Array(0),
+      centres: dataset.centres,
+      std: dataset.std,
+      covered: coverage ? coverage.perMode.map((count) => count > 0) : dataset.centres.map(() => false),
+    });
+    drawCurves(this.curves, [
+      { name: 'D loss', colour: '#3366cc', values: this.history.d },
+      { name: 'G adv', colour: '#dc3912', values: this.history.g },
+      ...(this.history.gdpp.length > 0
+        ? [{ name: 'GDPP', colour: '#109618', values: this.history.gdpp }]
+        : []),
+    ]);
+    this.stats.modes.textContent = `${this.coverage.modes}/${this.coverage.totalModes}`;
+    this.stats.hq.textContent = `${this.coverage.hq.toFixed(1)}%`;
+    this.stats.step.textContent = String(trainer.step);
+    const speed =
+      this.stepTimes.length > 1
+        ? (this.stepTimes.length - 1) / ((this.stepTimes.at(-1)! - this.stepTimes[0]) / 1000)
+        : 0;
+    this.stats.speed.textContent = speed > 0 ? speed.toFixed(0) : '–';
+    this.element.dataset.speed = speed.toFixed(1);
+  }
+
+  dispose(): void {
+    this.trainer?.dispose();
+    this.trainer = null;
+  }
+}
