@@ -119,6 +119,30 @@ describe('d < B: the d×d Gram path equals the B×B kernel path', () => {
   });
 });
 
+describe('float32 products (the op default on wasm)', () => {
+  it('agree with float64 to ~1e-5 relative, loss and gradient, on both paths', () => {
+    for (const [b, d] of [
+      [512, 128],
+      [48, 300],
+    ]) {
+      const fake = features(b, d, 31);
+      const real = features(b, d, 32);
+      const exact = gdppLoss64(fake, real, b, d);
+      const mixed = gdppLoss64(fake, real, b, d, { precision: 'float32' });
+      expect(Math.abs(mixed.loss - exact.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(exact.loss)));
+      const ge = exact.gradient();
+      const gm = mixed.gradient();
+      let err = 0;
+      let scale = 0;
+      for (let i = 0; i < ge.length; i++) {
+        err = Math.max(err, Math.abs(ge[i] - gm[i]));
+        scale = Math.max(scale, Math.abs(ge[i]));
+      }
+      expect(err / scale).toBeLessThan(1e-3);
+    }
+  });
+});
+
 describe('gdppLoss op', () => {
   it('equals the official formula computed with eigh and tf ops (d ≥ B)', () => {
     const b = 10;
@@ -174,8 +198,12 @@ describe('gdppLoss op', () => {
 describe('degenerate inputs never give NaN/Inf', () => {
   function check(fake: Float64Array, real: Float64Array, b: number, d: number): void {
     for (const path of ['auto', 'kernel', 'gram'] as const) {
-      for (const signInvariant of [false, true]) {
-        const result = gdppLoss64(fake, real, b, d, { path, signInvariant });
+      for (const [signInvariant, precision] of [
+        [false, 'float64'],
+        [true, 'float64'],
+        [false, 'float32'],
+      ] as const) {
+        const result = gdppLoss64(fake, real, b, d, { path, signInvariant, precision });
         expect(Number.isFinite(result.loss)).toBe(true);
         expect(allFinite(result.gradient())).toBe(true);
       }

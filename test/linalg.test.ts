@@ -101,6 +101,90 @@ describe('symmetricEigen (Float64)', () => {
     });
   }
 
+  /** max |AV − VΛ| / ‖A‖_F and max |VᵀV − I| */
+  function accuracy(a: Float64Array, n: number, method: 'ql' | 'inverse-iteration'): [number, number] {
+    const { values, vectors } = symmetricEigen(a, n, { method });
+    let residual = 0;
+    let orthogonality = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let av = 0;
+        let vtv = 0;
+        for (let k = 0; k < n; k++) {
+          av += a[i * n + k] * vectors[k * n + j];
+          vtv += vectors[k * n + i] * vectors[k * n + j];
+        }
+        residual = Math.max(residual, Math.abs(av - vectors[i * n + j] * values[j]));
+        orthogonality = Math.max(orthogonality, Math.abs(vtv - (i === j ? 1 : 0)));
+      }
+    }
+    return [residual / frobenius(a), orthogonality];
+  }
+
+  function withSpectrum(lambda: number[], seed: number): Float64Array {
+    const n = lambda.length;
+    const q = randomOrthogonal(n, seed);
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += q[i * n + k] * lambda[k] * q[j * n + k];
+        a[i * n + j] = s;
+        a[j * n + i] = s;
+      }
+    }
+    return a;
+  }
+
+  it('inverse iteration and QL both stay accurate on clustered, graded, Wilkinson and rank-deficient matrices', () => {
+    const cases: [string, Float64Array, number][] = [];
+    const clustered = Array.from({ length: 48 }, (_, i) =>
+      i < 16 ? 1 : i < 30 ? 1 + 1e-10 * i : i < 38 ? -2 : 5 + 1e-7 * i,
+    );
+    cases.push(['clustered', withSpectrum(clustered, 1), 48]);
+    cases.push([
+      'graded',
+      withSpectrum(
+        Array.from({ length: 30 }, (_, i) => 10 ** (-i / 3)),
+        2,
+      ),
+      30,
+    ]);
+    const w = 21;
+    const wilkinson = new Float64Array(w * w);
+    for (let i = 0; i < w; i++) {
+      wilkinson[i * w + i] = Math.abs(10 - i);
+      if (i < w - 1) {
+        wilkinson[i * w + i + 1] = 1;
+        wilkinson[(i + 1) * w + i] = 1;
+      }
+    }
+    cases.push(['wilkinson', wilkinson, w]);
+    const r = random(3);
+    const phi = Float64Array.from({ length: 96 * 20 }, () => r());
+    for (let k = 0; k < 20; k++) phi[20 + k] = phi[k]; // duplicated row
+    const kernel = new Float64Array(96 * 96);
+    for (let i = 0; i < 96; i++) {
+      for (let j = 0; j < 96; j++) {
+        let s = 0;
+        for (let k = 0; k < 20; k++) s += phi[i * 20 + k] * phi[j * 20 + k];
+        kernel[i * 96 + j] = s;
+      }
+    }
+    cases.push(['rank 20 of 96', kernel, 96]);
+    cases.push(['all ones', new Float64Array(25 * 25).fill(1), 25]);
+    for (const [, a, n] of cases) {
+      for (const method of ['ql', 'inverse-iteration'] as const) {
+        const [residual, orthogonality] = accuracy(a, n, method);
+        expect(residual).toBeLessThan(1e-13);
+        expect(orthogonality).toBeLessThan(1e-12);
+      }
+      const ql = symmetricEigen(a, n, { method: 'ql' }).values;
+      const inverse = symmetricEigen(a, n).values;
+      for (let i = 0; i < n; i++) expect(Math.abs(ql[i] - inverse[i])).toBeLessThan(1e-12 * frobenius(a));
+    }
+  });
+
   it('recovers prescribed eigenvalues, including exactly repeated ones', () => {
     const n = 12;
     const q = randomOrthogonal(n, 5);

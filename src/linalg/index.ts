@@ -1,7 +1,10 @@
 // Public exports of src/linalg/ (re-exports only).
+
+export * from './conv-operator-norm.js';
 export { broadenedInverse, broadening, type EighOptions, eigh, eighBackward } from './eigh.js';
-export { gramCols, gramRows, matmul, matmulTransA, matmulTransB } from './matrix.js';
+export { gemmNT, gramCols, gramRows, matmul, matmulTransA, matmulTransB, transposeOf } from './matrix.js';
 export * from './power-iteration.js';
+export { float32Products, float64Products, type MatrixProducts } from './products.js';
 export { singularValues, singularValuesOf } from './singular-values.js';
 export {
   type EigenResult,
@@ -10,4 +13,3 @@ export {
   symmetricEigen,
   symmetricEigenRows,
 } from './symmetric-eigen.js';
-export * from './conv-operator-norm.js';

@@ -11,7 +11,15 @@
 // zero with zero (magnitude 0) and carry λ̂ = 0 (min λ_real = 0 when d < B).
 import * as tf from '@tensorflow/tfjs-core';
 import { runtimeError, usageError } from '../errors.js';
-import { broadenedInverse, broadening, gramCols, gramRows, symmetricEigen } from '../linalg/index.js';
+import {
+  broadenedInverse,
+  broadening,
+  float32Products,
+  float64Products,
+  type MatrixProducts,
+  symmetricEigen,
+  transposeOf,
+} from '../linalg/index.js';
 
 export interface GdppOptions {
   /** Weight w of the eigenvalue (magnitude) MSE term. Default 1e-4 (official). */
@@ -25,18 +33,30 @@ export interface GdppOptions {
   gapTolerance?: number;
   /** 'auto' (default): the d×d Gram problem when d < B, else the B×B kernel. Forcing one is for tests. */
   path?: 'auto' | 'kernel' | 'gram';
+  /**
+   * Precision of the O(B·d²) matrix products (the eigensolver always runs in Float64). 'float64': plain
+   * TypeScript, exact to round-off. 'float32': the tfjs backend's matMul (XNNPACK on wasm), ~2–3× faster
+   * overall; loss and gradient then agree with float64 to ~1e-5 relative. `gdppLoss` defaults to 'float32'
+   * on wasm/webgl/webgpu/tensorflow and 'float64' on cpu (whose JS matMul is slower than ours);
+   * `gdppLoss64` defaults to 'float64'.
+   */
+  precision?: 'float64' | 'float32';
 }
 
 /**
- * Pairs whose fake or real eigenvalue is at most NULL_TOLERANCE·max λ of its branch are (numerically) in a
- * null space: their eigenvectors are any basis of that space, so the official structure term is arbitrary
- * there. Both paths give such pairs zero structure weight (their magnitude term is kept).
+ * Pairs whose fake or real eigenvalue is at most `nullSpace`·max λ of its branch are (numerically) in a null
+ * space: their eigenvectors are any basis of that space, so the official structure term is arbitrary there.
+ * Both paths give such pairs zero structure weight (their magnitude term is kept). A real spectrum whose
+ * spread max − min is at most `flatSpectrum`·max|λ| counts as flat (see λ̂ below). Float32 products make
+ * eigenvalues noisy at ~1e-7·max λ, hence the wider float32 tolerances.
  */
-const NULL_TOLERANCE = 1e-9;
+function tolerances(products: MatrixProducts): { nullSpace: number; flatSpectrum: number } {
+  return products.precision === 'float64'
+    ? { nullSpace: 1e-9, flatSpectrum: 1e-12 }
+    : { nullSpace: 1e-5, flatSpectrum: 1e-5 };
+}
 /** Rows are normalised as h/√(‖h‖² + ε²): smooth and finite for zero rows (gradient ≤ ‖φ̄‖/ε). */
 const ROW_EPSILON = 1e-6;
-/** max λ̂ − min λ̂ below this relative spread counts as "all real eigenvalues equal". */
-const FLAT_SPECTRUM = 1e-12;
 
 /** Result of the Float64 GDPP computation; `gradient()` (lazy) returns ∂loss/∂hFake (B×d, row-major). */
 export interface GdppResult {
@@ -75,28 +95,24 @@ function normaliseRows(
   return { phi, norms };
 }
 
-function decompose(h: ArrayLike<number>, b: number, d: number, gram: boolean): Branch {
+function decompose(
+  h: ArrayLike<number>,
+  b: number,
+  d: number,
+  gram: boolean,
+  products: MatrixProducts,
+): Branch {
   const { phi, norms } = normaliseRows(h, b, d);
   const n = gram ? d : b;
-  const { values, vectors } = symmetricEigen(gram ? gramCols(phi, b, d) : gramRows(phi, b, d), n);
+  const { values, vectors } = symmetricEigen(products.gram(phi, b, d, gram ? 'cols' : 'rows'), n);
   const maxValue = Math.max(values[n - 1], 0);
-  const nullLimit = NULL_TOLERANCE * maxValue;
+  const nullLimit = tolerances(products).nullSpace * maxValue;
   const signs = new Float64Array(n).fill(1);
   if (!gram) {
     return { phi, norms, values, vectors, unscaled: vectors, bvectors: vectors, signs, nullLimit };
   }
   // φU (B×d): column i is φu_i = ±√λ_i · v_i.
-  const unscaled = new Float64Array(b * n);
-  for (let r = 0; r < b; r++) {
-    const pr = r * d;
-    const out = r * n;
-    for (let k = 0; k < d; k++) {
-      const x = phi[pr + k];
-      if (x === 0) continue;
-      const uk = k * n;
-      for (let j = 0; j < n; j++) unscaled[out + j] += x * vectors[uk + j];
-    }
-  }
+  const unscaled = products.multiply(phi, vectors, b, d, n);
   const bvectors = new Float64Array(b * n);
   for (let i = 0; i < n; i++) {
     if (!(values[i] > nullLimit)) continue;
@@ -129,7 +145,8 @@ function checkFeatures(name: string, h: ArrayLike<number>, d: number): void {
 }
 
 /**
- * The GDPP loss and (lazily) its gradient w.r.t. the raw fake features, in Float64.
+ * The GDPP loss and (lazily) its gradient w.r.t. the raw fake features, in Float64 (the products in float32
+ * with `precision: 'float32'`).
  * hFake, hReal: B×d row-major feature matrices (before normalisation).
  */
 export function gdppLoss64(
@@ -158,8 +175,9 @@ export function gdppLoss64(
   const gram = requested === 'gram' || (requested === 'auto' && d < b);
   const n = gram ? d : b;
   const offset = b - n; // B-spectrum index of Gram eigenvalue i is offset + i
-  const fake = decompose(hFake, b, d, gram);
-  const real = decompose(hReal, b, d, gram);
+  const products = opts.precision === 'float32' ? float32Products : float64Products;
+  const fake = decompose(hFake, b, d, gram, products);
+  const real = decompose(hReal, b, d, gram, products);
 
   // magnitude: mean over all B eigenvalues; the `offset` structural zeros pair 0 with 0.
   let magnitudeSum = 0;
@@ -170,7 +188,7 @@ export function gdppLoss64(
   const minReal = offset > 0 ? Math.min(0, real.values[0]) : real.values[0];
   const maxReal = offset > 0 ? Math.max(0, real.values[n - 1]) : real.values[n - 1];
   const spread = maxReal - minReal;
-  const flat = !(spread > FLAT_SPECTRUM * Math.max(Math.abs(maxReal), Math.abs(minReal)));
+  const flat = !(spread > tolerances(products).flatSpectrum * Math.max(Math.abs(maxReal), Math.abs(minReal)));
   // a_i = λ̂_i, or 0 for a flat real spectrum (every real eigenbasis is then equally valid, so no eigenvector is
   // a meaningful target) and for null-space pairs.
   const weights = new Float64Array(n);
@@ -188,96 +206,48 @@ export function gdppLoss64(
   const gradient = (): Float64Array => {
     // Upstream gradients w.r.t. the fake eigenpairs of the matrix actually decomposed (L or G):
     // a'_i = a_i·(sign c_i if signInvariant), so structure = −Σ a'_i c_i.
-    const effective = new Float64Array(n);
-    for (let i = 0; i < n; i++)
-      effective[i] = signInvariant ? weights[i] * Math.sign(cosines[i]) : weights[i];
     const gradValues = new Float64Array(n);
     for (let i = 0; i < n; i++) gradValues[i] = ((2 * weight) / b) * (fake.values[i] - real.values[i]);
-    // `direct` (B×n): ∂structure/∂(unscaled columns) with λ held fixed, i.e. −a'_i·v_real,i / (s_i√λ_i) on the
-    // Gram path (v_fake,i = s_i·φu_i/√λ_i), −a'_i·v_real,i on the kernel path.
+    // direct (B×n), column i: ∂structure/∂(unscaled column i) with λ held fixed: −a'_i·v_real,i / (s_i√λ_i) on
+    // the Gram path (v_fake,i = s_i·φu_i/√λ_i), −a'_i·v_real,i on the kernel path (= V̄).
     const direct = new Float64Array(b * n);
     for (let i = 0; i < n; i++) {
-      if (effective[i] === 0) continue;
-      const scale = gram ? (-effective[i] * fake.signs[i]) / Math.sqrt(fake.values[i]) : -effective[i];
+      const effective = signInvariant ? weights[i] * Math.sign(cosines[i]) : weights[i];
+      if (effective === 0) continue;
+      const scale = gram ? (-effective * fake.signs[i]) / Math.sqrt(fake.values[i]) : -effective;
       for (let r = 0; r < b; r++) direct[r * n + i] = scale * real.bvectors[r * n + i];
       // ∂/∂λ_i of −a'_i s_i (φu_i·v_r)/√λ_i = +½ a'_i c_i / λ_i
-      if (gram) gradValues[i] += (0.5 * effective[i] * cosines[i]) / fake.values[i];
+      if (gram) gradValues[i] += (0.5 * effective * cosines[i]) / fake.values[i];
     }
-    // inner = diag(λ̄) + F∘(Xᵀ direct), X = eigenvector matrix of the decomposed problem mapped to B-space:
-    //   kernel: Vᵀ V̄ with V̄ = direct;  Gram: Uᵀ Ū with Ū = φᵀ·direct, so Uᵀ Ū = (φU)ᵀ·direct.
-    const inner = new Float64Array(n * n);
-    const unscaled = fake.unscaled;
-    for (let r = 0; r < b; r++) {
-      const ur = r * n;
-      for (let j = 0; j < n; j++) {
-        const x = unscaled[ur + j];
-        if (x === 0) continue;
-        const row = j * n;
-        for (let i = 0; i < n; i++) inner[row + i] += x * direct[ur + i];
-      }
-    }
+    // K = diag(λ̄) + F∘(Xᵀ·direct), X = the B-space image of the eigenvectors: V (kernel) or φU (Gram, since
+    // Uᵀ·Ū = Uᵀφᵀ·direct = (φU)ᵀ·direct), then symmetrised: the gradient w.r.t. the decomposed matrix is U·K·Uᵀ.
+    const inner = products.multiply(transposeOf(fake.unscaled, b, n), direct, n, b, n);
     const epsilon = broadening(fake.values, gapTolerance);
     for (let j = 0; j < n; j++) {
-      for (let i = 0; i < n; i++) {
-        inner[j * n + i] =
-          i === j
-            ? gradValues[i]
-            : inner[j * n + i] * broadenedInverse(fake.values[i] - fake.values[j], epsilon);
+      inner[j * n + j] = gradValues[j];
+      for (let i = 0; i < j; i++) {
+        const lower = inner[j * n + i] * broadenedInverse(fake.values[i] - fake.values[j], epsilon);
+        const upper = inner[i * n + j] * broadenedInverse(fake.values[j] - fake.values[i], epsilon);
+        const s = 0.5 * (lower + upper);
+        inner[j * n + i] = s;
+        inner[i * n + j] = s;
       }
     }
-    // Ā = sym(U·inner·Uᵀ) (n×n): the gradient w.r.t. the decomposed symmetric matrix.
     const u = fake.vectors;
-    const tmp = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < n; k++) {
-        const x = u[i * n + k];
-        if (x === 0) continue;
-        for (let j = 0; j < n; j++) tmp[i * n + j] += x * inner[k * n + j];
-      }
-    }
-    const abar = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = 0;
-        let t = 0;
-        for (let k = 0; k < n; k++) {
-          s += tmp[i * n + k] * u[j * n + k];
-          t += tmp[j * n + k] * u[i * n + k];
-        }
-        abar[i * n + j] = 0.5 * (s + t);
-        abar[j * n + i] = 0.5 * (s + t);
-      }
-    }
-    // φ̄: kernel path L = φφᵀ → 2·Ā·φ. Gram path G = φᵀφ → 2·φ·Ā, plus the direct term direct·Uᵀ.
     const phi = fake.phi;
-    const phiBar = new Float64Array(b * d);
+    let phiBar: Float64Array;
     if (gram) {
-      for (let r = 0; r < b; r++) {
-        const pr = r * d;
-        for (let k = 0; k < d; k++) {
-          const x = 2 * phi[pr + k];
-          if (x !== 0) for (let j = 0; j < d; j++) phiBar[pr + j] += x * abar[k * d + j];
-        }
-        const dr = r * n;
-        for (let i = 0; i < n; i++) {
-          const x = direct[dr + i];
-          if (x === 0) continue;
-          // direct·Uᵀ: row r += direct[r, i] · u_i (u_i = column i of U)
-          for (let j = 0; j < d; j++) phiBar[pr + j] += x * u[j * n + i];
-        }
-      }
+      // G = φᵀφ → φ̄ = 2φ·U K Uᵀ + direct·Uᵀ = (2·(φU)·K + direct)·Uᵀ
+      const m = products.multiply(fake.unscaled, inner, b, n, n);
+      for (let i = 0; i < m.length; i++) m[i] = 2 * m[i] + direct[i];
+      phiBar = products.multiply(m, transposeOf(u, n, n), b, n, d);
     } else {
-      for (let r = 0; r < b; r++) {
-        for (let c = 0; c < b; c++) {
-          const x = 2 * abar[r * b + c];
-          if (x === 0) continue;
-          const pc = c * d;
-          const pr = r * d;
-          for (let k = 0; k < d; k++) phiBar[pr + k] += x * phi[pc + k];
-        }
-      }
+      // L = φφᵀ → φ̄ = 2·Ā·φ with Ā = V K Vᵀ (symmetric)
+      const abar = products.multiply(products.multiply(u, inner, n, n, n), transposeOf(u, n, n), n, n, n);
+      phiBar = products.multiply(abar, phi, b, b, d);
+      for (let i = 0; i < phiBar.length; i++) phiBar[i] *= 2;
     }
-    // Through φ = h/√(‖h‖² + ε²): h̄ = (φ̄ − φ·(φ·φ̄)) / norm... exactly: φ̄/n − h(h·φ̄)/n³.
+    // Through φ = h/√(‖h‖² + ε²): h̄ = φ̄/ν − h(h·φ̄)/ν³ = (φ̄ − φ(φ·φ̄))/ν, ν the row's norm.
     const hBar = new Float64Array(b * d);
     for (let r = 0; r < b; r++) {
       const pr = r * d;
@@ -319,9 +289,11 @@ export function gdppLoss(phiFake: tf.Tensor2D, phiReal: tf.Tensor2D, opts: GdppO
   }
   if (b < 1 || d < 1) throw usageError(`gdppLoss: phiFake must be non-empty, got [${b}, ${d}]`);
   const real = phiReal.dataSync();
+  const precision = opts.precision ?? (tf.getBackend() === 'cpu' ? 'float64' : 'float32');
+  const resolved: GdppOptions = { ...opts, precision };
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor;
-    const result = gdppLoss64(x.dataSync(), real, b, d, opts);
+    const result = gdppLoss64(x.dataSync(), real, b, d, resolved);
     const value = tf.scalar(result.loss);
     const gradFunc = (dy: tf.Scalar) => {
       const scale = dy.dataSync()[0];
