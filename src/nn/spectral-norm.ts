@@ -125,6 +125,135 @@ export function spectralNormalize(
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// 'conv-exact': σ is the operator norm of the convolution itself (as a linear map on the layer's inputs, with
+// its stride and zero padding), estimated by the same recycled power iteration run on the conv / transposed-conv
+// pair instead of the reshaped kernel. u then lives in the layer's input space ([height, width, channels]).
+// PAPERS.md §3: the reshaped-kernel σ can be off from this by up to a factor √(kh·kw).
+
+export interface ConvSpectralNormalizeOptions {
+  training: boolean;
+  strides?: number | [number, number];
+  padding?: 'same' | 'valid';
+  /** true for a Conv2DTranspose kernel [kh, kw, out, in]: the operator is conv2dTranspose. */
+  transpose?: boolean;
+  powerIterations?: number;
+  sigmaGradient?: boolean;
+}
+
+export interface ConvSpectralNormalizeResult {
+  normalized: tf.Tensor4D;
+  sigma: tf.Scalar;
+  /** The new u, an input of the operator: [height, width, channels]. */
+  u: tf.Tensor3D;
+}
+
+interface ConvOperator {
+  forward(x: tf.Tensor4D, k: tf.Tensor4D): tf.Tensor4D;
+  adjoint(y: tf.Tensor4D, k: tf.Tensor4D): tf.Tensor4D;
+  /** ∂⟨y, forward(x, k)⟩/∂k. */
+  filterGradient(x: tf.Tensor4D, y: tf.Tensor4D, k: tf.Tensor4D): tf.Tensor4D;
+}
+
+function convOperator(
+  inputShape: number[],
+  kernelShape: number[],
+  strides: [number, number],
+  padding: 'same' | 'valid',
+  transpose: boolean,
+): ConvOperator {
+  // The filter gradient of conv2d is the Conv2DBackpropFilter kernel (not exported as an op by tfjs-core).
+  const backpropFilter = (x: tf.Tensor4D, dy: tf.Tensor4D) =>
+    tf
+      .engine()
+      .runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        { strides, pad: padding, dataFormat: 'NHWC', filterShape: kernelShape },
+      ) as tf.Tensor4D;
+  const x4 = [1, ...inputShape] as [number, number, number, number];
+  if (!transpose) {
+    return {
+      forward: (x, k) => tf.conv2d(x, k, strides, padding),
+      adjoint: (y, k) => tf.conv2dTranspose(y, k, x4, strides, padding),
+      filterGradient: (x, y) => backpropFilter(x, y),
+    };
+  }
+  const [kh, kw, filters] = kernelShape;
+  const out: [number, number, number, number] = [
+    1,
+    deconvLength(inputShape[0], strides[0], kh, padding),
+    deconvLength(inputShape[1], strides[1], kw, padding),
+    filters,
+  ];
+  return {
+    forward: (x, k) => tf.conv2dTranspose(x, k, out, strides, padding),
+    adjoint: (y, k) => tf.conv2d(y, k, strides, padding),
+    // conv2dTranspose(x, k) is the adjoint of conv2d(·, k), so ⟨y, convT(x, k)⟩ = ⟨conv2d(y, k), x⟩.
+    filterGradient: (x, y) => backpropFilter(y, x),
+  };
+}
+
+/**
+ * Spectral normalisation by the exact operator norm of a convolution (the wrapper's `mode: 'conv-exact'`).
+ * `u` is a persistent input of the convolution ([height, width, channels], any nonzero start); as for
+ * `spectralNormalize`, σ = vᵀ A u' after `powerIterations` steps, the gradient flows through σ with u', v
+ * constant, and with `training: true` a tf.Variable u is assigned u'.
+ */
+export function convSpectralNormalize(
+  kernel: tf.Tensor4D,
+  u: tf.Tensor3D | tf.Variable,
+  opts: ConvSpectralNormalizeOptions,
+): ConvSpectralNormalizeResult {
+  const iterations = checkPowerIterations(opts.powerIterations ?? 1, 'convSpectralNormalize');
+  const transpose = opts.transpose ?? false;
+  const padding = opts.padding ?? 'same';
+  const s = opts.strides ?? 1;
+  const strides: [number, number] = typeof s === 'number' ? [s, s] : s;
+  if (kernel.rank !== 4)
+    throw usageError(`convSpectralNormalize: kernel must be rank 4, got [${kernel.shape}]`);
+  const channels = kernel.shape[transpose ? 3 : 2];
+  if (u.rank !== 3 || u.shape[2] !== channels) {
+    throw usageError(
+      `convSpectralNormalize: u must be an input [height, width, ${channels}] of the convolution, got [${u.shape}]`,
+    );
+  }
+  const op = convOperator(u.shape, kernel.shape, strides, padding, transpose);
+  const withGradient = opts.sigmaGradient ?? true;
+  const uShape = u.shape as [number, number, number];
+  const result = tf.tidy(() => {
+    let x = l2Normalize(tf.reshape(u, [1, ...uShape])) as tf.Tensor4D;
+    let v = x;
+    let adjointV = x;
+    for (let i = 0; i < iterations; i++) {
+      v = l2Normalize(op.forward(x, kernel));
+      adjointV = op.adjoint(v, kernel);
+      x = l2Normalize(adjointV);
+    }
+    const estimate = tf.norm(adjointV);
+    const sigmaOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const k = args[0] as tf.Tensor4D;
+      (args[1] as tf.GradSaveFunc)([x, v, k]);
+      return {
+        value: tf.maximum(estimate, NORM_EPSILON),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          if (!withGradient) return tf.zerosLike(k);
+          const [xs, vs, ks] = saved as tf.Tensor4D[];
+          return tf.mul(dy, op.filterGradient(xs, vs, ks));
+        },
+      };
+    });
+    const sigma = sigmaOp(kernel) as tf.Scalar;
+    return {
+      normalized: tf.div(kernel, sigma) as tf.Tensor4D,
+      sigma,
+      u: tf.reshape(x, uShape) as tf.Tensor3D,
+    };
+  });
+  if (opts.training && u instanceof tf.Variable) u.assign(result.u);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The tf.layers wrapper.
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -137,7 +266,16 @@ export interface SpectralNormalizationArgs extends LayerArgs {
   powerIterations?: number;
   /** Seed for the random initial u (default: unseeded). */
   seed?: number;
+  /**
+   * 'matrix' (default, the paper): σ of the kernel reshaped to [fan-in, outputs]. 'conv-exact' (Conv2D and
+   * Conv2DTranspose only): σ of the convolution as a linear map on the layer's input shape (fixed height and
+   * width needed); u is then an input-shaped vector. Costs one batch-1 convolution pair per iteration.
+   */
+  mode?: SpectralNormMode;
 }
+
+export const SPECTRAL_NORM_MODES = ['matrix', 'conv-exact'] as const;
+export type SpectralNormMode = (typeof SPECTRAL_NORM_MODES)[number];
 
 /** The fields of tfjs-layers' Dense / Conv2D / Conv2DTranspose that the wrapper reads. */
 interface InnerLayer {
@@ -195,6 +333,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
   readonly layer: tfl.layers.Layer;
   readonly powerIterations: number;
   readonly seed: number | undefined;
+  readonly mode: SpectralNormMode;
   private readonly outputAxis: number;
   private uWeight: tfl.LayerVariable | null = null;
 
@@ -222,6 +361,23 @@ export class SpectralNormalization extends tfl.layers.Layer {
     if (padding !== undefined && padding !== 'same' && padding !== 'valid') {
       throw usageError(`SpectralNormalization: padding '${padding}' is not supported; use 'same' or 'valid'`);
     }
+    const mode = args.mode ?? 'matrix';
+    if (!(SPECTRAL_NORM_MODES as readonly string[]).includes(mode)) {
+      throw usageError(
+        `SpectralNormalization: unknown mode '${mode}': expected one of ${SPECTRAL_NORM_MODES.join(', ')}`,
+      );
+    }
+    if (mode === 'conv-exact') {
+      if (className === 'Dense') {
+        throw usageError(
+          "SpectralNormalization: mode 'conv-exact' applies to Conv2D and Conv2DTranspose; a Dense kernel already is its operator (use 'matrix')",
+        );
+      }
+      if ((layer as unknown as InnerLayer).dilationRate?.some((d) => d !== 1)) {
+        throw usageError("SpectralNormalization: mode 'conv-exact' does not support dilationRate > 1");
+      }
+    }
+    this.mode = mode;
     this.layer = layer;
     this.powerIterations = checkPowerIterations(args.powerIterations ?? 1, 'SpectralNormalization');
     this.seed = args.seed;
@@ -266,9 +422,20 @@ export class SpectralNormalization extends tfl.layers.Layer {
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     this.layer.build(inputShape);
     this.layer.built = true;
-    const outputs = this.inner.kernel.shape[this.outputAxis] as number;
+    let uShape = [this.inner.kernel.shape[this.outputAxis] as number];
+    if (this.mode === 'conv-exact') {
+      const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+      const nhwc =
+        this.inner.dataFormat === 'channelsFirst' ? [shape[2], shape[3], shape[1]] : shape.slice(1);
+      if (nhwc.some((d) => d == null)) {
+        throw usageError(
+          `SpectralNormalization '${this.name}': mode 'conv-exact' needs a fixed input height, width and channels, got input shape [${shape}]`,
+        );
+      }
+      uShape = nhwc as number[];
+    }
     const initializer = tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: this.seed });
-    this.uWeight = this.addWeight('sn_u', [outputs], 'float32', initializer, undefined, false);
+    this.uWeight = this.addWeight('sn_u', uShape, 'float32', initializer, undefined, false);
     tf.tidy(() => {
       this.uWeight?.write(l2Normalize(this.uWeight.read()));
     });
@@ -283,11 +450,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const training = kwargs?.training === true;
-      const { normalized, u } = spectralNormalize(this.inner.kernel.read(), this.u.read() as tf.Tensor1D, {
-        training: false,
-        powerIterations: this.powerIterations,
-        outputAxis: this.outputAxis,
-      });
+      const { normalized, u } = this.normalize();
       if (training) this.u.write(u);
       return this.applyInner(x, normalized);
     });
@@ -298,17 +461,28 @@ export class SpectralNormalization extends tfl.layers.Layer {
    * and checks. The caller owns (and disposes) both tensors.
    */
   normalizedKernel(): { normalized: tf.Tensor; sigma: tf.Scalar } {
-    const { normalized, sigma, u } = spectralNormalize(
-      this.inner.kernel.read(),
-      this.u.read() as tf.Tensor1D,
-      {
-        training: false,
-        powerIterations: this.powerIterations,
-        outputAxis: this.outputAxis,
-      },
-    );
+    const { normalized, sigma, u } = this.normalize();
     u.dispose();
     return { normalized, sigma };
+  }
+
+  /** W_SN, σ and the new u from the stored u (nothing is stored here). */
+  private normalize(): { normalized: tf.Tensor; sigma: tf.Scalar; u: tf.Tensor } {
+    const kernel = this.inner.kernel.read();
+    if (this.mode === 'conv-exact') {
+      return convSpectralNormalize(kernel as tf.Tensor4D, this.u.read() as tf.Tensor3D, {
+        training: false,
+        strides: this.inner.strides as [number, number],
+        padding: this.inner.padding as 'same' | 'valid',
+        transpose: this.layer.getClassName() === 'Conv2DTranspose',
+        powerIterations: this.powerIterations,
+      });
+    }
+    return spectralNormalize(kernel, this.u.read() as tf.Tensor1D, {
+      training: false,
+      powerIterations: this.powerIterations,
+      outputAxis: this.outputAxis,
+    });
   }
 
   /** The inner layer's computation with the given kernel in place of its own. */
@@ -358,6 +532,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
       powerIterations: this.powerIterations,
     };
     if (this.seed !== undefined) config.seed = this.seed;
+    if (this.mode !== 'matrix') config.mode = this.mode;
     Object.assign(config, super.getConfig());
     return config;
   }
