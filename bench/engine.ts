@@ -4,6 +4,7 @@
 //   --stock      also time stock wasm first (no dppgan kernels; its DCGAN step fails: no Conv2DBackpropFilter)
 //   --cpu-dcgan  also time the DCGAN step on cpu (one step, ~2-3 minutes); otherwise it is marked skipped
 //   --profile    print the kernels that cost most in one toy step and one DCGAN step on fixed wasm
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../src/backend/index.js';
@@ -17,12 +18,17 @@ const option = (name: string, fallback: number) => {
 };
 const STEPS = Math.max(10, option('--steps', 10));
 const WARMUP = 3;
+const loadAtStart = os
+  .loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 
 interface Row {
   workload: string;
   backend: string;
   median: string;
   min: string;
+  cpu: string;
   steps: string;
   note: string;
 }
@@ -51,11 +57,15 @@ function time(
     gan = make();
     for (let i = 0; i < warmup; i++) gan.step();
     const times: number[] = [];
+    const cpuTimes: number[] = [];
     const tensorsBefore = tf.memory().numTensors;
     for (let i = 0; i < steps; i++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       gan.step();
       times.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpuTimes.push((c.user + c.system) / 1000);
     }
     const leak = tf.memory().numTensors - tensorsBefore;
     const losses = gan.lastLosses();
@@ -65,6 +75,7 @@ function time(
       backend,
       median: fmt(median(times)),
       min: fmt(Math.min(...times)),
+      cpu: fmt(median(cpuTimes)),
       steps: String(steps),
       note: [note, leak !== 0 ? `tensor count grew by ${leak}` : '', finite ? '' : 'non-finite loss']
         .filter(Boolean)
@@ -72,7 +83,15 @@ function time(
     });
   } catch (e) {
     const message = (e as Error).message.split('\n')[0];
-    rows.push({ workload, backend, median: 'fails', min: '-', steps: '-', note: message.slice(0, 70) });
+    rows.push({
+      workload,
+      backend,
+      median: 'fails',
+      min: '-',
+      cpu: '-',
+      steps: '-',
+      note: message.slice(0, 70),
+    });
   } finally {
     gan?.dispose();
   }
@@ -80,7 +99,7 @@ function time(
 }
 
 function skipped(workload: string, backend: string, note: string): void {
-  rows.push({ workload, backend, median: 'skipped', min: '-', steps: '-', note });
+  rows.push({ workload, backend, median: 'skipped', min: '-', cpu: '-', steps: '-', note });
 }
 
 const DCGAN = 'MNIST DCGAN step (B=64, G+D, Adam)';
@@ -137,7 +156,7 @@ async function main(): Promise<void> {
   if (flag('--cpu-dcgan')) time(DCGAN, 'cpu', () => mnistDcgan(64), 1, 0, 'one step only');
   else skipped(DCGAN, 'cpu', 'pass --cpu-dcgan (one step takes minutes)');
 
-  const headers: (keyof Row)[] = ['workload', 'backend', 'median', 'min', 'steps', 'note'];
+  const headers: (keyof Row)[] = ['workload', 'backend', 'median', 'min', 'cpu', 'steps', 'note'];
   const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => r[h].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(`\nTargets (2-core machine): DCGAN step ≤ 0.45 s, toy step ≤ 10 ms.`);
@@ -145,7 +164,9 @@ async function main(): Promise<void> {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(headers.map((h) => r[h])));
   console.log(
-    `\nnode ${process.version}, ${process.arch}; timings are wall-clock medians on a possibly shared machine.`,
+    `\nmedian/min: wall-clock per step; cpu: median process CPU time per step (user+sys; one thread, so on a quiet` +
+      ` machine it matches wall-clock and it is less inflated by other processes). Load average at start:` +
+      ` ${loadAtStart}; node ${process.version}, ${process.arch}, ${os.cpus().length} cpus.`,
   );
 }
 

@@ -13,15 +13,22 @@ export interface Gan {
 }
 
 let seedCounter = 1;
+let nameCounter = 0;
+/** Variable names must be unique per process; several models may coexist. */
+function variable(value: tf.Tensor, name: string): tf.Variable {
+  const v = tf.variable(value, true, `${name}_${nameCounter++}`);
+  value.dispose();
+  return v;
+}
 function weight(shape: number[], std: number, name: string): tf.Variable {
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.variable(tf.tensor(randomNormal(size, 7919 * seedCounter++, std), shape), true, name);
+  return variable(tf.tensor(randomNormal(size, 7919 * seedCounter++, std), shape), name);
 }
 function zeros(shape: number[], name: string): tf.Variable {
-  return tf.variable(tf.zeros(shape), true, name);
+  return variable(tf.zeros(shape), name);
 }
 function ones(shape: number[], name: string): tf.Variable {
-  return tf.variable(tf.ones(shape), true, name);
+  return variable(tf.ones(shape), name);
 }
 
 /** −log σ(t) and −log(1 − σ(t)) as softplus(−t), softplus(t): the non-saturating GAN losses. */
