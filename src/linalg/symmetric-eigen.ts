@@ -1,13 +1,13 @@
 // Float64 symmetric eigensolver in plain TypeScript. A = Q·T·Qᵀ by Householder tridiagonalisation (EISPACK
 // tred2, as in JAMA); then, by default, T's eigenvalues by implicit QL without vectors (tql1-style, O(n²)) and
 // its eigenvectors by inverse iteration with cluster re-orthogonalisation (LAPACK dstein-style, O(n²) unless
-// eigenvalues cluster), back-transformed by one blocked product Q·Z. `method: 'ql'` instead accumulates the QL
+// eigenvalues cluster), back-transformed by the stored reflectors (n³). `method: 'ql'` instead accumulates the QL
 // rotations into Q (EISPACK tql2), ~1.5–4× slower (n = 64…512). Both reach residual and orthogonality ~1e-15.
 // λ ascending; Q·Z's columns are the eigenvectors. Invariant: tred2 works on Qᵀ row-major (its column accesses
 // become contiguous rows), QL rotations are fused per row, so inner loops run over contiguous memory.
 // Sign convention (deterministic): each eigenvector's largest-|component| entry is positive (first on ties).
 import { runtimeError, usageError } from '../errors.js';
-import { gemmNT, transposeOf } from './matrix.js';
+import { transposeOf } from './matrix.js';
 
 const EPS = 2 ** -52;
 
@@ -46,11 +46,12 @@ function scratch(n: number): Workspace {
 }
 
 /**
- * Householder reduction of the symmetric matrix held in `t` (n×n row-major, overwritten) to tridiagonal
- * form; on return d = diagonal, e[1..n-1] = subdiagonal, and t = Qᵀ (row j = column j of Q).
- * Because the input is symmetric, t = A = Aᵀ initially, so tred2's V[k][j] is t[j*n + k].
+ * Householder reduction (tred2's first half) of the symmetric matrix held in `t` (n×n row-major, overwritten).
+ * Because the input is symmetric, t = A = Aᵀ initially, so tred2's V[k][j] is t[j*n + k]. On return:
+ * diag(T)_j = t[j*n + j]; e[j] = T[j][j−1] (j ≥ 1); and for i ≥ 1 the reflector H_i = I − w·wᵀ/d[i] acting on
+ * indices 0..i−1 has w = t[i*n + 0 .. i*n + i−1] (d[i] = 0: no reflection). Q = H_{n−1}·…·H_1, A = Q·T·Qᵀ.
  */
-function tridiagonalise(t: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+function reduceToTridiagonal(t: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
   for (let j = 0; j < n; j++) d[j] = t[j * n + n - 1]; // V[n-1][j]
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
@@ -106,6 +107,14 @@ function tridiagonalise(t: Float64Array, n: number, d: Float64Array, e: Float64A
     }
     d[i] = h;
   }
+}
+
+/**
+ * Full tred2: the reduction, then the reflectors accumulated into t = Qᵀ (row j = column j of Q), with
+ * d = diag(T) and e[1..n-1] = subdiagonal.
+ */
+function tridiagonalise(t: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+  reduceToTridiagonal(t, n, d, e);
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
     const rowI = i * n;
@@ -433,22 +442,78 @@ export function symmetricEigen(
   const values = new Float64Array(n);
   if (n === 1) return { values: Float64Array.of(t[0]), vectors: Float64Array.of(1) };
   const { e, cosines, sines } = scratch(n);
-  tridiagonalise(t, n, values, e);
-  // t holds Qᵀ (A = Q·T·Qᵀ); both phases below want Q itself.
-  const q = transposeOf(t, n, n);
   if (opts.method === 'ql') {
+    tridiagonalise(t, n, values, e);
+    const q = transposeOf(t, n, n); // t holds Qᵀ (A = Q·T·Qᵀ); the fused QL rotations want Q
     tridiagonalQL(q, n, values, e, cosines, sines);
     sortAndFixSigns(q, n, values);
     return { values, vectors: q };
   }
-  const diagonal = Float64Array.from(values);
+  const h = new Float64Array(n);
+  reduceToTridiagonal(t, n, h, e);
+  const diagonal = new Float64Array(n);
+  for (let j = 0; j < n; j++) diagonal[j] = t[j * n + j];
   const off = e.subarray(1, n); // off[i] couples i and i+1
   const zt = new Float64Array(n * n);
   tridiagonalEigen(diagonal, off, n, values, zt);
   sortRows(zt, n, values);
-  const vectors = gemmNT(q, zt, n, n, n); // Q·Z: column i = Q·z_i
+  applyReflectors(t, h, n, zt); // rows of zt: eigenvectors of A
+  const vectors = transposeOf(zt, n, n);
   for (let j = 0; j < n; j++) fixSign(vectors, j, n, n);
   return { values, vectors };
+}
+
+/**
+ * x ← Q·x for every row x of zt (n×n), Q = H_{n−1}·…·H_1 from `reduceToTridiagonal` (reflector H_i: vector
+ * t[i*n .. i*n+i), divisor h[i]). Four rows at a time share each load of the reflector. Cost n³ multiply-adds.
+ */
+function applyReflectors(t: Float64Array, h: Float64Array, n: number, zt: Float64Array): void {
+  let r = 0;
+  for (; r + 3 < n; r += 4) {
+    const x0 = r * n;
+    const x1 = x0 + n;
+    const x2 = x1 + n;
+    const x3 = x2 + n;
+    for (let i = 1; i < n; i++) {
+      const hi = h[i];
+      if (hi === 0) continue;
+      const w = i * n;
+      let g0 = 0;
+      let g1 = 0;
+      let g2 = 0;
+      let g3 = 0;
+      for (let k = 0; k < i; k++) {
+        const wk = t[w + k];
+        g0 += wk * zt[x0 + k];
+        g1 += wk * zt[x1 + k];
+        g2 += wk * zt[x2 + k];
+        g3 += wk * zt[x3 + k];
+      }
+      g0 /= hi;
+      g1 /= hi;
+      g2 /= hi;
+      g3 /= hi;
+      for (let k = 0; k < i; k++) {
+        const wk = t[w + k];
+        zt[x0 + k] -= g0 * wk;
+        zt[x1 + k] -= g1 * wk;
+        zt[x2 + k] -= g2 * wk;
+        zt[x3 + k] -= g3 * wk;
+      }
+    }
+  }
+  for (; r < n; r++) {
+    const x = r * n;
+    for (let i = 1; i < n; i++) {
+      const hi = h[i];
+      if (hi === 0) continue;
+      const w = i * n;
+      let g = 0;
+      for (let k = 0; k < i; k++) g += t[w + k] * zt[x + k];
+      g /= hi;
+      for (let k = 0; k < i; k++) zt[x + k] -= g * t[w + k];
+    }
+  }
 }
 
 /** Sort values ascending, permuting the rows of zt alike (blocks each come out sorted; merge them). */
