@@ -3,17 +3,35 @@
 // print one line and exit 2; anything else exits 1. `--debug` adds the stack trace.
 import { Command, CommanderError } from 'commander';
 import { DppganError } from '../errors.js';
+import { benchCommand } from './commands/bench.js';
+import { classifierCommand } from './commands/classifier.js';
 import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { sampleCommand } from './commands/sample.js';
 import { trainCommand } from './commands/train.js';
 import { type CliIo, processIo } from './io.js';
+
+/** "classifier train" for a subcommand, "train" for a command. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
 
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('dppgan')
     .description('Diverse and stable GANs on TensorFlow.js: GDPP loss and spectral normalization')
     .showSuggestionAfterError(true);
-  for (const command of [demoCommand(io), trainCommand(io), sampleCommand(io), evalCommand(io)]) {
+  for (const command of [
+    demoCommand(io),
+    trainCommand(io),
+    sampleCommand(io),
+    evalCommand(io),
+    benchCommand(io),
+    exportCommand(io),
+    classifierCommand(io),
+  ]) {
     program.addCommand(command);
   }
   const configure = (command: Command) => {
@@ -27,14 +45,17 @@ export function buildProgram(io: CliIo = processIo): Command {
             .replace(/^error: /, '')
             .trim()
             .split('\n')[0];
-          const where = command === program ? 'dppgan' : `dppgan ${command.name()}`;
+          const where = command === program ? 'dppgan' : `dppgan ${commandPath(command)}`;
           write(`dppgan: ${message} (see ${where} --help)\n`);
         },
       })
       .option('--debug', 'show stack traces on errors');
   };
-  configure(program);
-  for (const command of program.commands) configure(command);
+  const withSubcommands = (command: Command): Command[] => [
+    command,
+    ...command.commands.flatMap(withSubcommands),
+  ];
+  for (const command of withSubcommands(program)) configure(command);
   return program;
 }
 

@@ -1,10 +1,10 @@
 // The MNIST digit classifier used to label Stacked-MNIST channels and to provide features for FID/KID.
-// A small LeNet-style CNN: conv5×5·32 → maxpool2 → conv5×5·64 → maxpool2 → dense 256 (ReLU; the penultimate
+// A small LeNet-style CNN: conv5×5·32 → maxpool2 → conv3×3·64 → maxpool2 → dense 256 (ReLU; the penultimate
 // "features" used by FID/KID) → dense 10 logits. Input [N, 28, 28, 1] in [0, 1].
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-export const MNIST_CLASSIFIER_ARCHITECTURE = 'lenet-32-64-256-v1';
+export const MNIST_CLASSIFIER_ARCHITECTURE = 'lenet-32-64-256-v2';
 export const MNIST_FEATURE_LAYER = 'features';
 
 /** Build the classifier (untrained). Weights are initialised by tfjs's defaults with the given seed. */
@@ -16,7 +16,7 @@ export function buildMnistClassifier(seed = 0): tfl.LayersModel {
     .apply(input) as tfl.SymbolicTensor;
   x = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers
-    .conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(2) })
+    .conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2) })
     .apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.flatten().apply(x) as tfl.SymbolicTensor;

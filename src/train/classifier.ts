@@ -24,6 +24,8 @@ export interface ClassifierTrainOptions {
   seed?: number;
   /** Train on the first `trainSubset` training images only (for fast tests). */
   trainSubset?: number;
+  /** Measure accuracy on the first `testSubset` test images only (for fast tests; default all 10,000). */
+  testSubset?: number;
   /** Called after every batch with (batchesDone, batchesTotal, loss). */
   onProgress?: (done: number, total: number, loss: number) => void;
 }
@@ -75,11 +77,17 @@ function imageBatch(set: MnistSet, indices: ArrayLike<number>): tf.Tensor4D {
   return tf.tensor4d(out, [indices.length, set.rows, set.cols, 1]);
 }
 
-/** Fraction of `set` classified correctly. */
-export function classifierAccuracy(model: tfl.LayersModel, set: MnistSet, batchSize = 1000): number {
+/** Fraction of the first `limit` images of `set` classified correctly. */
+export function classifierAccuracy(
+  model: tfl.LayersModel,
+  set: MnistSet,
+  limit = set.count,
+  batchSize = 1000,
+): number {
   let correct = 0;
-  for (let start = 0; start < set.count; start += batchSize) {
-    const indices = Array.from({ length: Math.min(batchSize, set.count - start) }, (_, i) => start + i);
+  const count = Math.min(limit, set.count);
+  for (let start = 0; start < count; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
     const predicted = tf.tidy(() => {
       const { logits } = classifyDigits(model, imageBatch(set, indices));
       return tf.argMax(logits, 1);
@@ -88,7 +96,7 @@ export function classifierAccuracy(model: tfl.LayersModel, set: MnistSet, batchS
     predicted.dispose();
     for (let i = 0; i < labels.length; i++) if (labels[i] === set.labels[start + i]) correct++;
   }
-  return correct / set.count;
+  return correct / count;
 }
 
 /** Train the classifier from scratch with a seeded shuffle; returns the model and its test accuracy. */
@@ -131,7 +139,8 @@ export function trainMnistClassifier(opts: ClassifierTrainOptions = {}): Trained
     }
   }
   optimizer.dispose();
-  return { model, testAccuracy: classifierAccuracy(model, test), key: classifierKey(opts), fromCache: false };
+  const testAccuracy = classifierAccuracy(model, test, opts.testSubset);
+  return { model, testAccuracy, key: classifierKey(opts), fromCache: false };
 }
 
 interface CachedMetadata {

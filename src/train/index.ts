@@ -1,7 +1,9 @@
 // Public exports of src/train/ (re-exports only).
-export {};
+
 export * from './checkpoint.js';
+export * from './classifier.js';
 export * from './config.js';
+export * from './export.js';
 export * from './logger.js';
 export * from './run.js';
 export * from './trainer.js';
