@@ -255,6 +255,42 @@ describe('SpectralNormalization: when u changes', () => {
     m.dispose();
   });
 
+  it('two training calls in one gradient step (real and fake batches): u advances twice, gradients are right', () => {
+    // PyTorch's trap: updating u in place between two forward passes broke the backward pass.
+    const sn = spectralNormalization({ layer: tfl.layers.dense({ units: 3, useBias: false }), seed: 5 });
+    const real = tf.randomNormal([4, 5], 0, 1, 'float32', 13);
+    const fake = tf.randomNormal([4, 5], 0, 1, 'float32', 14);
+    tf.dispose(sn.apply(real) as tf.Tensor);
+    const kernel = (sn.layer as unknown as { kernel: tfl.LayerVariable }).kernel.read() as tf.Variable;
+    const u0 = tf.clone(sn.u.read()) as tf.Tensor1D;
+    const loss = (yReal: tf.Tensor, yFake: tf.Tensor) =>
+      tf.sub(tf.mean(tf.square(yReal)), tf.mean(yFake)) as tf.Scalar;
+    const { grads } = tf.variableGrads(
+      () =>
+        loss(
+          sn.apply(real, { training: true }) as tf.Tensor,
+          sn.apply(fake, { training: true }) as tf.Tensor,
+        ),
+      [kernel],
+    );
+    // Reference with the functional form: the second call starts from the u the first one stored.
+    const u1 = spectralNormalize(kernel, u0, { training: false }).u;
+    const u2 = spectralNormalize(kernel, u1, { training: false }).u;
+    expect(Array.from(sn.u.read().dataSync())).toEqual(Array.from(u2.dataSync()));
+    const expected = tf.grad((k: tf.Tensor) => {
+      const a = spectralNormalize(k, u0, { training: false }).normalized;
+      const b = spectralNormalize(k, u1, { training: false }).normalized;
+      return loss(
+        tf.matMul(real as tf.Tensor2D, a as tf.Tensor2D),
+        tf.matMul(fake as tf.Tensor2D, b as tf.Tensor2D),
+      );
+    })(kernel);
+    const err = tf.max(tf.abs(tf.sub(grads[kernel.name], expected))).dataSync()[0];
+    expect(err).toBeLessThan(1e-6 * Math.max(1, tf.max(tf.abs(expected)).dataSync()[0]));
+    tf.dispose([real, fake, u0, u1, u2, expected, grads[kernel.name]]);
+    sn.dispose();
+  });
+
   it('a training step under optimizer.minimize keeps the tensor count flat', () => {
     const m = model();
     const x = tf.randomNormal([4, 6], 0, 1, 'float32', 12);
