@@ -232,9 +232,16 @@ export function conv2DBackpropInput(args: { inputs: Inputs; backend: WasmBackend
             for (let fc = 0; fc < kw; fc++) {
               const j = x * sw - pl + fc;
               if (j < 0 || j >= w) continue;
-              let s = rowBase + (fr * kw + fc) * ci;
-              let d = ((image * h + i) * w + j) * ci;
-              for (let c = 0; c < ci; c++) dst[d++] += src[s++];
+              const s = rowBase + (fr * kw + fc) * ci;
+              const d = ((image * h + i) * w + j) * ci;
+              let c = 0;
+              for (; c + 4 <= ci; c += 4) {
+                dst[d + c] += src[s + c];
+                dst[d + c + 1] += src[s + c + 1];
+                dst[d + c + 2] += src[s + c + 2];
+                dst[d + c + 3] += src[s + c + 3];
+              }
+              for (; c < ci; c++) dst[d + c] += src[s + c];
             }
           }
         }
