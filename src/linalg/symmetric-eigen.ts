@@ -233,7 +233,7 @@ function tridiagonalQL(
 /**
  * Eigenpairs of the symmetric tridiagonal T (diagonal d[0..n), off-diagonal off[i] between i and i+1) by
  * blocks: T splits where |off_i| ≤ ε(|d_i| + |d_{i+1}|); per block, eigenvalues by implicit QL without vectors
- * (O(n²)), then each eigenvector by inverse iteration on T_block − σI (LU with partial pivoting, 3 solves from a
+ * (O(n²)), then each eigenvector by inverse iteration on T_block − σI (LU with partial pivoting, 2–5 solves from a
  * fixed pseudo-random start), re-orthogonalised (modified Gram–Schmidt) against the earlier vectors of its cluster
  * (eigenvalue gaps ≤ 1e-3‖T_block‖), as LAPACK's dstein does. Output: values ascending per block and zt with the
  * eigenvectors of T as ROWS (zero outside their block). Cost O(n²) plus O(n·k²) for clusters of size k.
@@ -328,7 +328,8 @@ function tridiagonalEigen(
       u0[size - 1] = Math.abs(c0) < tinyPivot ? (c0 < 0 ? -tinyPivot : tinyPivot) : c0;
       for (let k = 0; k < size; k++) y[k] = nextRandom();
       const row = (start + j) * n + start;
-      for (let iteration = 0; iteration < 3; iteration++) {
+      // Solve until the amplification shows the shift is (numerically) an eigenvalue: at least 2, at most 5.
+      for (let iteration = 1; iteration <= 5; iteration++) {
         // solve P·L·U·x = y in place
         for (let k = 0; k < size - 1; k++) {
           if (swapped[k] === 1) {
@@ -351,6 +352,7 @@ function tridiagonalEigen(
         let scale = 0;
         for (let k = 0; k < size; k++) scale = Math.max(scale, Math.abs(y[k]));
         for (let k = 0; k < size; k++) y[k] /= scale;
+        if (iteration >= 2 && scale * norm >= 1e8) break;
       }
       let sum = 0;
       for (let k = 0; k < size; k++) sum += y[k] * y[k];
