@@ -152,6 +152,7 @@ describe('SpectralNormalization save → load', () => {
       'SpectralNormalization',
     ]);
     expect(layers[2].config.power_iterations).toBe(2);
+    expect(layers[2].config.format_version).toBe(1);
     expect(layers[2].config.layer.class_name).toBe('Conv2DTranspose');
     const names = json.weightsManifest[0].weights.map((w: { name: string }) => w.name);
     expect(names.filter((n: string) => n.endsWith('/sn_u'))).toHaveLength(3);

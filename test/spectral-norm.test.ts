@@ -335,6 +335,22 @@ describe('SpectralNormalization: bad input', () => {
     tf.dispose([k, u]);
   });
 
+  it('a model saved in a newer format version is refused with a hint', () => {
+    const config = {
+      layer: { className: 'Dense', config: { units: 2 } },
+      powerIterations: 1,
+      formatVersion: 2,
+    };
+    expect(() => SpectralNormalization.fromConfig(SpectralNormalization, config)).toThrow(
+      'SpectralNormalization: the model was saved in format version 2; this dppgan reads version 1: upgrade dppgan',
+    );
+    const ok = SpectralNormalization.fromConfig(SpectralNormalization, {
+      ...config,
+      formatVersion: 1,
+    }) as SpectralNormalization;
+    expect(ok.layer.getClassName()).toBe('Dense');
+  });
+
   it('an already-built layer is refused with a hint', () => {
     const d = tfl.layers.dense({ units: 2 });
     tf.dispose(d.apply(tf.ones([1, 3])) as tf.Tensor);

@@ -8,9 +8,11 @@
 // - The gradient flows through σ with u and v held constant (∂σ/∂W = v u'ᵀ, the paper's eq. 12 term);
 //   Keras 3 / TF-Addons drop it. `sigmaGradient: false` in `spectralNormalize` reproduces their behaviour.
 // - The inner layer's kernel variable is never overwritten: the wrapper runs the layer's op with W_SN itself.
+// Saved format (version 1): config {layer: {className, config}, powerIterations, mode?, seed?, formatVersion};
+// weights <name>/kernel, <name>/bias (the inner layer's), <name>/sn_u (non-trainable).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { usageError } from '../errors.js';
+import { runtimeError, usageError } from '../errors.js';
 import { l2Normalize, NORM_EPSILON, powerIteration } from '../linalg/power-iteration.js';
 
 /** The layer classes the wrapper supports, and the kernel axis that holds the outputs for each. */
@@ -272,7 +274,12 @@ export interface SpectralNormalizationArgs extends LayerArgs {
    * width needed); u is then an input-shaped vector. Costs one batch-1 convolution pair per iteration.
    */
   mode?: SpectralNormMode;
+  /** Set by fromConfig from a saved model: the saved format's version (this code reads version 1). */
+  formatVersion?: number;
 }
+
+/** The version of the saved config/weights layout written by getConfig. */
+export const SPECTRAL_NORM_FORMAT_VERSION = 1;
 
 export const SPECTRAL_NORM_MODES = ['matrix', 'conv-exact'] as const;
 export type SpectralNormMode = (typeof SPECTRAL_NORM_MODES)[number];
@@ -360,6 +367,11 @@ export class SpectralNormalization extends tfl.layers.Layer {
     const padding = (layer as unknown as InnerLayer).padding;
     if (padding !== undefined && padding !== 'same' && padding !== 'valid') {
       throw usageError(`SpectralNormalization: padding '${padding}' is not supported; use 'same' or 'valid'`);
+    }
+    if (args.formatVersion !== undefined && args.formatVersion > SPECTRAL_NORM_FORMAT_VERSION) {
+      throw runtimeError(
+        `SpectralNormalization: the model was saved in format version ${args.formatVersion}; this dppgan reads version ${SPECTRAL_NORM_FORMAT_VERSION}: upgrade dppgan`,
+      );
     }
     const mode = args.mode ?? 'matrix';
     if (!(SPECTRAL_NORM_MODES as readonly string[]).includes(mode)) {
@@ -530,6 +542,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
     const config: ConfigDict = {
       layer: { className: this.layer.getClassName(), config: this.layer.getConfig() },
       powerIterations: this.powerIterations,
+      formatVersion: SPECTRAL_NORM_FORMAT_VERSION,
     };
     if (this.seed !== undefined) config.seed = this.seed;
     if (this.mode !== 'matrix') config.mode = this.mode;
