@@ -1,0 +1,213 @@
+// `dppgan bench synthetic` end to end on a tiny setting (20 iterations, 2 seeds, GAN and GDPP-GAN on the Ring,
+// 2 child processes at once), then resumability: a rerun skips finished runs, a run without eval.json is resumed,
+// and a run that fails leaves its row marked "k/N seeds (incomplete)". Plus the pure helpers.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend/index.js';
+import {
+  type BenchTask,
+  planBench,
+  type SyntheticResults,
+  secPerIterFromLog,
+  seedsCell,
+  taskState,
+  trainArgs,
+} from '../src/cli/bench/synthetic.js';
+import type { CliIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/run-cli.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'dppgan-bench-'));
+const out = join(scratch, 'results');
+const runs = join(scratch, 'runs');
+const runDir = (name: string) => join(runs, 'short-20', name);
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    out: (text) => {
+      stdout += text.endsWith('\n') ? text : `${text}\n`;
+    },
+    err: (text) => {
+      stderr += text.endsWith('\n') ? text : `${text}\n`;
+    },
+    isTTY: false,
+  };
+  const code = await runCli(['node', 'dppgan', ...args], io);
+  return { code, out: stdout, err: stderr };
+}
+
+const tiny = ['bench', 'synthetic', '--iterations', '20', '--datasets', 'ring', '--jobs', '2'];
+const readResults = (): SyntheticResults =>
+  JSON.parse(readFileSync(join(out, 'synthetic-short.json'), 'utf8')) as SyntheticResults;
+
+describe('dppgan bench synthetic (child processes)', () => {
+  it('runs every method × seed, evaluates and writes json, md and png', async () => {
+    const result = await cli(
+      ...tiny,
+      '--seeds',
+      '2',
+      '--methods',
+      'gan,gdpp-gan',
+      '--out',
+      out,
+      '--runs',
+      runs,
+    );
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out.match(/^\[\d\/4\] ring (GAN|GDPP-GAN) seed [12]: \d\/8 modes, HQ/gm)).toHaveLength(4);
+
+    const results = readResults();
+    expect(results.command).toBe(
+      `dppgan bench synthetic --iterations 20 --datasets ring --jobs 2 --seeds 2 --methods gan,gdpp-gan --out ${out} --runs ${runs}`,
+    );
+    expect(results.machineInfo.backend).toBe('wasm');
+    expect(results.machineInfo.cores).toBeGreaterThan(0);
+    expect(
+      results.rows.map((r) => [r.method, r.dataset, r.protocol, r.seeds, r.seedsAsked, r.complete]),
+    ).toEqual([
+      ['GAN', 'ring', 'short', 2, 2, true],
+      ['GDPP-GAN', 'ring', 'short', 2, 2, true],
+    ]);
+    for (const row of results.rows) {
+      expect(row.iterations).toBe(20);
+      expect(row.perSeed.map((s) => s.seed)).toEqual([1, 2]);
+      for (const seed of row.perSeed) {
+        // The re-evaluation here agrees with the child's own eval.json (same latent seed, same samples).
+        const slug = row.method === 'GAN' ? 'gan' : 'gdpp-gan';
+        const child = JSON.parse(
+          readFileSync(join(runDir(`ring-${slug}-s${seed.seed}`), 'eval.json'), 'utf8'),
+        );
+        expect(seed.step).toBe(20);
+        expect(seed.modes).toBe(child.modes);
+        expect(seed.hq).toBeCloseTo(child.hq, 2);
+        expect(seed.slicedWasserstein).toBeCloseTo(child.slicedWasserstein, 4);
+        expect(seed.secPerIter).toBeGreaterThan(0);
+      }
+      const mean = (row.perSeed[0].modes + row.perSeed[1].modes) / 2;
+      expect(row.modes).toBeCloseTo(mean, 2);
+      expect(row.modesStd).toBeCloseTo(Math.abs(row.perSeed[0].modes - row.perSeed[1].modes) / Math.SQRT2, 2);
+    }
+    // The two methods differ only by the GDPP term, so their seed-1 samples differ.
+    expect(results.rows[0].perSeed[0].slicedWasserstein).not.toBe(
+      results.rows[1].perSeed[0].slicedWasserstein,
+    );
+    expect(results.gdppOverhead).toHaveLength(1);
+
+    const md = readFileSync(join(out, 'synthetic-short.md'), 'utf8');
+    expect(md).toContain(`command: \`${results.command}\``);
+    expect(md).toMatch(/\| GAN \| short \| 2 \| 20 \| .* \| 1 \| 99\.3 \|/);
+    expect(md).toMatch(/\| GDPP-GAN \| short \| 2 \| 20 \| .* \| 8 \| 71\.7 \|/);
+    expect(md).toMatch(/GDPP time overhead: GDPP-GAN .* s\/iter vs GAN .* s\/iter/);
+    expect(readFileSync(join(out, 'synthetic-short.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('skips finished runs on a rerun', async () => {
+    const log = join(runDir('ring-gan-s1'), 'log.jsonl');
+    const before = statSync(log).mtimeMs;
+    const first = readResults();
+    const result = await cli(
+      ...tiny,
+      '--seeds',
+      '2',
+      '--methods',
+      'gan,gdpp-gan',
+      '--out',
+      out,
+      '--runs',
+      runs,
+    );
+    expect(result.code).toBe(0);
+    expect(result.out.match(/finished earlier, skipped/g)).toHaveLength(4);
+    expect(statSync(log).mtimeMs).toBe(before);
+    const again = readResults();
+    expect(again.rows.map((r) => r.perSeed)).toEqual(first.rows.map((r) => r.perSeed));
+  });
+
+  it('resumes a run without eval.json and marks a row with a failed seed incomplete', async () => {
+    rmSync(join(runDir('ring-gan-s2'), 'eval.json'));
+    // Seed 3's directory holds something that is not a run: `train --force` refuses it, so the seed fails.
+    mkdirSync(runDir('ring-gan-s3'), { recursive: true });
+    writeFileSync(join(runDir('ring-gan-s3'), 'notes.txt'), 'not a run\n');
+    const result = await cli(...tiny, '--seeds', '3', '--methods', 'gan', '--out', out, '--runs', runs);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/1 run\(s\) failed: ring GAN seed 3/);
+    expect(result.out).toMatch(/ring GAN seed 1: finished earlier, skipped/);
+    expect(result.out).toMatch(/ring GAN seed 2: .* \(resumed\)/);
+    expect(result.out).toMatch(/ring GAN seed 3: FAILED \(exit 2\)/);
+    expect(existsSync(join(runDir('ring-gan-s2'), 'eval.json'))).toBe(true);
+    const [row] = readResults().rows;
+    expect([row.method, row.seeds, row.seedsAsked, row.complete]).toEqual(['GAN', 2, 3, false]);
+    expect(readFileSync(join(out, 'synthetic-short.md'), 'utf8')).toMatch(
+      /\| GAN \| short \| 2\/3 \(incomplete\) \|/,
+    );
+  });
+});
+
+describe('bench helpers', () => {
+  const base = { seeds: 2, jobs: 1, out, runs, command: 'x', io: { out() {}, err() {}, isTTY: false } };
+
+  it('plans paper and short protocols and rejects contradictions', () => {
+    const paper = planBench({ ...base, datasets: ['grid'], methods: ['GDPP-GAN'] });
+    expect(paper.protocol).toBe('paper');
+    expect(
+      paper.tasks.map((t) => [t.iterations, t.runDir.endsWith(join('paper-25000', 'grid-gdpp-gan-s2'))]),
+    ).toEqual([
+      [25000, false],
+      [25000, true],
+    ]);
+    expect(paper.outputs.json.endsWith('synthetic.json')).toBe(true);
+    expect(planBench({ ...base, protocol: 'short' }).tasks.every((t) => t.iterations === 5000)).toBe(true);
+    expect(() => planBench({ ...base, protocol: 'paper', iterations: 20 })).toThrow(/--protocol paper/);
+    expect(() => planBench({ ...base, methods: ['gdpp-gna'] })).toThrow(/unknown method "gdpp-gna"/);
+    expect(() => planBench({ ...base, datasets: ['rings'] })).toThrow(/unknown dataset "rings"/);
+    // Every faithful config is found, in table order, for both datasets.
+    const all = planBench({ ...base, seeds: 1 });
+    expect(all.tasks.filter((t) => t.experiment.dataset === 'ring').map((t) => t.experiment.method)).toEqual(
+      expect.arrayContaining(['GAN', 'WGAN-GP', 'SN-GAN', 'GDPP-GAN', 'GDPP+SN-GAN']),
+    );
+  });
+
+  it('builds train arguments from the run state', () => {
+    const [task] = planBench({ ...base, seeds: 1, methods: ['gan'], datasets: ['ring'], iterations: 7 })
+      .tasks as BenchTask[];
+    expect(taskState({ ...task, runDir: join(scratch, 'nowhere') })).toBe('fresh');
+    expect(trainArgs(task, 'fresh')).toEqual([
+      'train',
+      '--config',
+      task.experiment.file,
+      '--out',
+      task.runDir,
+      '--seed',
+      '1',
+      '--iterations',
+      '7',
+    ]);
+    expect(trainArgs(task, 'resume').at(-1)).toBe('--resume');
+    expect(trainArgs(task, 'restart').at(-1)).toBe('--force');
+  });
+
+  it('takes seconds per iteration as the median past each process warm-up', () => {
+    const dir = join(scratch, 'log-only');
+    mkdirSync(dir, { recursive: true });
+    const records = [
+      { step: 50, time: 5, secPerStep: 0.1 }, // first of process 1: warm-up, left out
+      { step: 100, time: 6, secPerStep: 0.02 },
+      { step: 150, time: 7, secPerStep: 0.03 },
+      { step: 200, time: 4, secPerStep: 0.08 }, // first of process 2 (resumed): left out
+      { step: 250, time: 5, secPerStep: 0.025 },
+    ];
+    writeFileSync(join(dir, 'log.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    expect(secPerIterFromLog(dir)).toBeCloseTo(0.025, 12);
+    expect(seedsCell({ seeds: 5, seedsAsked: 5 })).toBe('5');
+    expect(seedsCell({ seeds: 3, seedsAsked: 5 })).toBe('3/5 (incomplete)');
+  });
+});
