@@ -323,14 +323,16 @@ function tridiagonalEigen(
           c1 = c2 - m * n2;
         }
         c2 = 0;
-        if (Math.abs(u0[k]) < tinyPivot) u0[k] = u0[k] < 0 ? -tinyPivot : tinyPivot;
+        // keep 1/pivot (tiny pivots raised to ε‖T‖, as dlagts does): the solves then only multiply
+        const pivot = u0[k];
+        u0[k] = 1 / (Math.abs(pivot) < tinyPivot ? (pivot < 0 ? -tinyPivot : tinyPivot) : pivot);
       }
-      u0[size - 1] = Math.abs(c0) < tinyPivot ? (c0 < 0 ? -tinyPivot : tinyPivot) : c0;
+      u0[size - 1] = 1 / (Math.abs(c0) < tinyPivot ? (c0 < 0 ? -tinyPivot : tinyPivot) : c0);
       for (let k = 0; k < size; k++) y[k] = nextRandom();
       const row = (start + j) * n + start;
       // Solve until the amplification shows the shift is (numerically) an eigenvalue: at least 2, at most 5.
       for (let iteration = 1; iteration <= 5; iteration++) {
-        // solve P·L·U·x = y in place
+        // solve P·L·U·x = y in place (u0 holds the reciprocal pivots)
         for (let k = 0; k < size - 1; k++) {
           if (swapped[k] === 1) {
             const tmp = y[k];
@@ -339,9 +341,9 @@ function tridiagonalEigen(
           }
           y[k + 1] -= mult[k] * y[k];
         }
-        y[size - 1] /= u0[size - 1];
-        if (size > 1) y[size - 2] = (y[size - 2] - u1[size - 2] * y[size - 1]) / u0[size - 2];
-        for (let k = size - 3; k >= 0; k--) y[k] = (y[k] - u1[k] * y[k + 1] - u2[k] * y[k + 2]) / u0[k];
+        y[size - 1] *= u0[size - 1];
+        if (size > 1) y[size - 2] = (y[size - 2] - u1[size - 2] * y[size - 1]) * u0[size - 2];
+        for (let k = size - 3; k >= 0; k--) y[k] = (y[k] - u1[k] * y[k + 1] - u2[k] * y[k + 2]) * u0[k];
         // re-orthogonalise against the cluster's earlier vectors (rows of zt), then normalise
         for (let q = clusterStart; q < j; q++) {
           const other = (start + q) * n + start;
@@ -350,8 +352,12 @@ function tridiagonalEigen(
           for (let k = 0; k < size; k++) y[k] -= dot * zt[other + k];
         }
         let scale = 0;
-        for (let k = 0; k < size; k++) scale = Math.max(scale, Math.abs(y[k]));
-        for (let k = 0; k < size; k++) y[k] /= scale;
+        for (let k = 0; k < size; k++) {
+          const a = Math.abs(y[k]);
+          if (a > scale) scale = a;
+        }
+        const inverseScale = 1 / scale;
+        for (let k = 0; k < size; k++) y[k] *= inverseScale;
         if (iteration >= 2 && scale * norm >= 1e8) break;
       }
       let sum = 0;
