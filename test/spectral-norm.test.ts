@@ -74,6 +74,7 @@ describe('SpectralNormalization: σ of the normalised kernel', () => {
       expect(Math.abs(exactSigma(normalized, axis) - 1)).toBeLessThan(1e-3);
       const exact = exactSigma(innerKernel(sn), axis);
       expect(sigma.dataSync()[0]).toBeLessThanOrEqual(exact * (1 + 1e-5));
+      expect(sn.sigma()).toBe(sigma.dataSync()[0]);
       expect(sigma.dataSync()[0]).toBeGreaterThan(exact * (1 - 1e-3));
       tf.dispose([normalized, sigma, x]);
       sn.dispose();

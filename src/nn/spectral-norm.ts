@@ -478,6 +478,14 @@ export class SpectralNormalization extends tfl.layers.Layer {
     return { normalized, sigma };
   }
 
+  /** The σ an inference call divides by now, as a number (for logs and reports). */
+  sigma(): number {
+    const { normalized, sigma } = this.normalizedKernel();
+    const value = sigma.dataSync()[0];
+    tf.dispose([normalized, sigma]);
+    return value;
+  }
+
   /** W_SN, σ and the new u from the stored u (nothing is stored here). */
   private normalize(): { normalized: tf.Tensor; sigma: tf.Scalar; u: tf.Tensor } {
     const kernel = this.inner.kernel.read();
