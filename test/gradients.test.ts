@@ -272,27 +272,30 @@ for (const backend of ['wasm', 'cpu'] as const) {
   });
 }
 
-describe('FusedBatchNorm gradient override matches the cpu reference on wasm', () => {
-  it('all five inputs, including through moments (training-mode batch norm)', async () => {
+describe('FusedBatchNorm gradient override', () => {
+  it('matches batch norm written with primitive ops (all inputs, through moments), wasm and cpu', async () => {
+    const shape: [number, number, number, number] = [4, 5, 5, 3];
     const x = randomNormal(4 * 5 * 5 * 3, 123);
     const gamma = randomNormal(3, 124);
     const beta = randomNormal(3, 125);
     const r = randomNormal(4 * 5 * 5 * 3, 126);
-    const run = async (backend: 'wasm' | 'cpu') => {
+    const gradients = async (backend: 'wasm' | 'cpu', fused: boolean) => {
       await initBackend({ backend });
       return tf.tidy(() => {
         const f = (xt: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
           const { mean, variance } = tf.moments(xt, [0, 1, 2]);
-          const y = tf.batchNorm(xt as tf.Tensor4D, mean, variance, b as tf.Tensor1D, g as tf.Tensor1D, 1e-3);
-          return tf.sum(tf.mul(tf.square(y), tf.tensor(r, [4, 5, 5, 3])));
+          const y = fused
+            ? tf.batchNorm(xt as tf.Tensor4D, mean, variance, b as tf.Tensor1D, g as tf.Tensor1D, 1e-3)
+            : tf.add(tf.mul(tf.mul(tf.sub(xt, mean), tf.rsqrt(tf.add(variance, 1e-3))), g), b);
+          return tf.sum(tf.mul(tf.square(y), tf.tensor(r, shape)));
         };
-        const grads = tf.grads(f)([tf.tensor4d(x, [4, 5, 5, 3]), tf.tensor1d(gamma), tf.tensor1d(beta)]);
+        const grads = tf.grads(f)([tf.tensor4d(x, shape), tf.tensor1d(gamma), tf.tensor1d(beta)]);
         return tf.concat(grads.map((t) => tf.reshape(t, [-1]))).dataSync();
       });
     };
-    const wasm = await run('wasm');
-    const cpu = await run('cpu');
-    expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-5);
+    const reference = await gradients('cpu', false);
+    expect(relativeError(await gradients('cpu', true), reference)).toBeLessThanOrEqual(1e-5);
+    expect(relativeError(await gradients('wasm', true), reference)).toBeLessThanOrEqual(1e-5);
     await initBackend({ backend: 'wasm' });
   });
 });
