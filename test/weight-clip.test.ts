@@ -80,6 +80,27 @@ describe('clipWeights', () => {
     m.dispose();
   });
 
+  it('why a hook and not a constraint: tfjs model.fit does not apply layer constraints', async () => {
+    const m = tfl.sequential({
+      layers: [
+        tfl.layers.dense({
+          units: 2,
+          inputShape: [3],
+          kernelConstraint: tfl.constraints.nonNeg(),
+          kernelInitializer: 'ones',
+        }),
+      ],
+    });
+    m.compile({ optimizer: tf.train.sgd(1), loss: 'meanSquaredError' });
+    const x = tf.ones([4, 3]);
+    const y = tf.fill([4, 2], -10);
+    await m.fit(x, y, { epochs: 2, verbose: 0 });
+    // If this starts failing, tfjs has begun applying constraints in fit; clipWeights stays correct either way.
+    expect(tf.min(m.weights[0].read()).dataSync()[0]).toBeLessThan(0);
+    tf.dispose([x, y]);
+    m.dispose();
+  });
+
   it('a non-positive or non-finite c is a usage error', () => {
     for (const c of [0, -0.01, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => clipWeights([], c)).toThrow(
