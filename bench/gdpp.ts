@@ -2,6 +2,7 @@
 // (forward, and forward+backward) on the default backend. Median of repeated runs after warm-up.
 // Usage: npm run bench:gdpp -- [--reps N]
 // Targets (issue 3): eigh n=64 ≤ 0.5 ms; GDPP (512,128) fwd+bwd ≤ 10 ms (stretch 6 ms).
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import { eigh, symmetricEigen } from '../src/linalg/index.js';
@@ -17,16 +18,23 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Median wall time of fn over `reps` runs after `warmup` runs (ms). */
-function time(fn: () => void, reps: number, warmup = 3): { median: number; min: number } {
+/**
+ * Median wall time and median process CPU time of fn over `reps` runs after `warmup` runs (ms). On a shared,
+ * oversubscribed machine CPU time is the steadier of the two (it still includes GC helper threads).
+ */
+function time(fn: () => void, reps: number, warmup = 3): { median: number; min: number; cpu: number } {
   for (let i = 0; i < warmup; i++) fn();
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return { median: median(times), min: Math.min(...times) };
+  return { median: median(times), min: Math.min(...times), cpu: median(cpu) };
 }
 
 function fmt(ms: number): string {
@@ -59,6 +67,7 @@ async function main(): Promise<void> {
       d < b ? `Gram ${d}×${d}` : `kernel ${b}×${b}`,
       fmt(t.median),
       fmt(t.min),
+      fmt(t.cpu),
       `${reps}`,
     ]);
     fake.dispose();
@@ -76,6 +85,7 @@ async function main(): Promise<void> {
       'values+vectors',
       fmt(plain.median),
       fmt(plain.min),
+      fmt(plain.cpu),
       `${reps}`,
     ]);
     const fwd = time(
@@ -88,7 +98,7 @@ async function main(): Promise<void> {
       reps,
       warm,
     );
-    rows.push([`eigh n=${n} forward`, 'tensor op', fmt(fwd.median), fmt(fwd.min), `${reps}`]);
+    rows.push([`eigh n=${n} forward`, 'tensor op', fmt(fwd.median), fmt(fwd.min), fmt(fwd.cpu), `${reps}`]);
     const both = time(
       () => {
         const g = tf.tidy(() =>
@@ -103,11 +113,18 @@ async function main(): Promise<void> {
       reps,
       warm,
     );
-    rows.push([`eigh n=${n} forward+backward`, 'tensor op', fmt(both.median), fmt(both.min), `${reps}`]);
+    rows.push([
+      `eigh n=${n} forward+backward`,
+      'tensor op',
+      fmt(both.median),
+      fmt(both.min),
+      fmt(both.cpu),
+      `${reps}`,
+    ]);
     x.dispose();
     a.dispose();
   }
-  const header = ['workload', 'size', 'median', 'min', 'runs'];
+  const header = ['workload', 'size', 'median', 'min', 'cpu (median)', 'runs'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(
@@ -116,7 +133,14 @@ async function main(): Promise<void> {
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));
-  console.log('Timings on a shared machine are noisy; rerun on a quiet one: npm run bench:gdpp');
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(
+        ' ',
+      )} on ${os.cpus().length} cores: timings on a shared machine are noisy; rerun on a quiet one: npm run bench:gdpp`,
+  );
 }
 
 main().catch((e) => {
