@@ -13,13 +13,7 @@ import { runtimeError } from '../errors.js';
 import { type AdversarialLoss, adversarialLoss } from '../losses/adversarial.js';
 import { gdppLoss } from '../losses/gdpp.js';
 import { gradientPenalty } from '../losses/gradient-penalty.js';
-import {
-  buildGan,
-  type Gan,
-  kernelAsMatrix,
-  SPECTRAL_NORM_OUTPUT_AXIS,
-  SpectralNormalization,
-} from '../nn/index.js';
+import { buildGan, type Gan, SpectralNormalization } from '../nn/index.js';
 import { clipWeights } from '../nn/weight-clip.js';
 import { Random, type RandomState } from '../random.js';
 import type { CheckpointData, NamedArray } from './checkpoint.js';
@@ -214,20 +208,11 @@ export class Trainer {
     }
   }
 
-  /** The spectral-norm estimate σ = vᵀWu of every spectrally normalised discriminator layer (empty otherwise). */
+  /** The σ each spectrally normalised discriminator layer divides by now (empty without spectral norm). */
   sigmaEstimates(): number[] {
-    const layers = this.gan.discriminator.layers.filter((l) => l instanceof SpectralNormalization);
-    return layers.map((layer) =>
-      tf.tidy(() => {
-        const sn = layer as SpectralNormalization;
-        const kernel = (sn.layer as unknown as { kernel: { read(): tf.Tensor } }).kernel.read();
-        const axis =
-          SPECTRAL_NORM_OUTPUT_AXIS[sn.layer.getClassName() as keyof typeof SPECTRAL_NORM_OUTPUT_AXIS];
-        // σ ≈ ‖W u‖ for the stored unit vector u (W as the [fan-in, outputs] matrix the layer normalises).
-        const wu = tf.matMul(kernelAsMatrix(kernel, axis), tf.reshape(sn.u.read(), [-1, 1]));
-        return tf.norm(wu).dataSync()[0];
-      }),
-    );
+    return this.gan.discriminator.layers
+      .filter((layer) => layer instanceof SpectralNormalization)
+      .map((layer) => (layer as SpectralNormalization).sigma());
   }
 
   /**
