@@ -113,22 +113,30 @@ function decompose(
   }
   // φU (B×d): column i is φu_i = ±√λ_i · v_i.
   const unscaled = products.multiply(phi, vectors, b, d, n);
-  const bvectors = new Float64Array(b * n);
-  for (let i = 0; i < n; i++) {
-    if (!(values[i] > nullLimit)) continue;
-    let best = 0;
-    let bestAbs = -1;
-    for (let r = 0; r < b; r++) {
-      const a = Math.abs(unscaled[r * n + i]);
-      if (a > bestAbs) {
-        bestAbs = a;
-        best = r;
+  // Row-major passes only (columns are strided): each column's largest-|entry| row, then the scaled copy.
+  const bestAbs = new Float64Array(n).fill(-1);
+  const bestValue = new Float64Array(n);
+  for (let r = 0; r < b; r++) {
+    const row = r * n;
+    for (let i = 0; i < n; i++) {
+      const x = unscaled[row + i];
+      const a = Math.abs(x);
+      if (a > bestAbs[i]) {
+        bestAbs[i] = a;
+        bestValue[i] = x;
       }
     }
-    const s = unscaled[best * n + i] < 0 ? -1 : 1;
-    signs[i] = s;
-    const scale = s / Math.sqrt(values[i]);
-    for (let r = 0; r < b; r++) bvectors[r * n + i] = unscaled[r * n + i] * scale;
+  }
+  const scales = new Float64Array(n); // s_i/√λ_i, 0 for null-space columns
+  for (let i = 0; i < n; i++) {
+    if (!(values[i] > nullLimit)) continue;
+    signs[i] = bestValue[i] < 0 ? -1 : 1;
+    scales[i] = signs[i] / Math.sqrt(values[i]);
+  }
+  const bvectors = new Float64Array(b * n);
+  for (let r = 0; r < b; r++) {
+    const row = r * n;
+    for (let i = 0; i < n; i++) bvectors[row + i] = unscaled[row + i] * scales[i];
   }
   return { phi, norms, values, vectors, unscaled, bvectors, signs, nullLimit };
 }
@@ -193,14 +201,18 @@ export function gdppLoss64(
   // a meaningful target) and for null-space pairs.
   const weights = new Float64Array(n);
   const cosines = new Float64Array(n);
-  let structure = 0;
   for (let i = 0; i < n; i++) {
     if (flat || !(fake.values[i] > fake.nullLimit) || !(real.values[i] > real.nullLimit)) continue;
     weights[i] = (real.values[i] - minReal) / spread;
-    let c = 0;
-    for (let r = 0; r < b; r++) c += fake.bvectors[r * n + i] * real.bvectors[r * n + i];
-    cosines[i] = c;
-    structure -= weights[i] * (signInvariant ? Math.abs(c) : c);
+  }
+  for (let r = 0; r < b; r++) {
+    const row = r * n;
+    for (let i = 0; i < n; i++) cosines[i] += fake.bvectors[row + i] * real.bvectors[row + i];
+  }
+  let structure = 0;
+  for (let i = 0; i < n; i++) {
+    if (weights[i] === 0) cosines[i] = 0;
+    else structure -= weights[i] * (signInvariant ? Math.abs(cosines[i]) : cosines[i]);
   }
 
   const gradient = (): Float64Array => {
@@ -210,14 +222,18 @@ export function gdppLoss64(
     for (let i = 0; i < n; i++) gradValues[i] = ((2 * weight) / b) * (fake.values[i] - real.values[i]);
     // direct (B×n), column i: ∂structure/∂(unscaled column i) with λ held fixed: −a'_i·v_real,i / (s_i√λ_i) on
     // the Gram path (v_fake,i = s_i·φu_i/√λ_i), −a'_i·v_real,i on the kernel path (= V̄).
-    const direct = new Float64Array(b * n);
+    const columnScale = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const effective = signInvariant ? weights[i] * Math.sign(cosines[i]) : weights[i];
       if (effective === 0) continue;
-      const scale = gram ? (-effective * fake.signs[i]) / Math.sqrt(fake.values[i]) : -effective;
-      for (let r = 0; r < b; r++) direct[r * n + i] = scale * real.bvectors[r * n + i];
+      columnScale[i] = gram ? (-effective * fake.signs[i]) / Math.sqrt(fake.values[i]) : -effective;
       // ∂/∂λ_i of −a'_i s_i (φu_i·v_r)/√λ_i = +½ a'_i c_i / λ_i
       if (gram) gradValues[i] += (0.5 * effective * cosines[i]) / fake.values[i];
+    }
+    const direct = new Float64Array(b * n);
+    for (let r = 0; r < b; r++) {
+      const row = r * n;
+      for (let i = 0; i < n; i++) direct[row + i] = columnScale[i] * real.bvectors[row + i];
     }
     // K = diag(λ̄) + F∘(Xᵀ·direct), X = the B-space image of the eigenvectors: V (kernel) or φU (Gram, since
     // Uᵀ·Ū = Uᵀφᵀ·direct = (φU)ᵀ·direct), then symmetrised: the gradient w.r.t. the decomposed matrix is U·K·Uᵀ.
