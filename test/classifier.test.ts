@@ -8,7 +8,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { loadMnist } from '../src/data/mnist.js';
+import { StackedMnist } from '../src/data/stacked-mnist.js';
+import { readStackedMnist, stackedMnistMetrics } from '../src/metrics/stacked-mnist-evaluation.js';
 import { classifyDigits } from '../src/nn/mnist-classifier.js';
+import { Random } from '../src/random.js';
 import {
   classifierAccuracy,
   classifierKey,
@@ -62,5 +65,38 @@ describe('MNIST classifier', () => {
     expect(() => loadCachedClassifier(OPTIONS, directory)).toThrow(
       /^cached classifier .* fails its SHA-256 check \(truncated or edited\): delete .* and retrain with `dppgan classifier train`$/,
     );
+  });
+
+  it('Stacked-MNIST metrics: real samples cover ~all 1,000 modes with KL near 0; one repeated triple is 1 mode', () => {
+    const stacked = new StackedMnist(loadMnist('test'));
+    const n = 5000;
+    const real = readStackedMnist(trained.model, stacked.sampleBatch(n, new Random(5)).images, n);
+    const metrics = stackedMnistMetrics(real, n);
+    // A perfect classifier would find 1000·(1 − e⁻⁵) ≈ 993 distinct triples in 5,000 uniform draws.
+    expect(metrics.modes).toBeGreaterThanOrEqual(970);
+    // Sampling noise alone gives KL ≈ 999 / (2·5000) ≈ 0.1; a collapsed set gives log 1000 ≈ 6.9.
+    expect(metrics.kl).toBeLessThan(0.3);
+    const one = stacked.sampleBatch(1, new Random(6)).images;
+    const repeated = new Float32Array(200 * one.length);
+    for (let i = 0; i < 200; i++) repeated.set(one, i * one.length);
+    const collapsed = stackedMnistMetrics(readStackedMnist(trained.model, repeated, 200), 200);
+    expect(collapsed.modes).toBe(1);
+    expect(collapsed.kl).toBeCloseTo(Math.log(1000), 6);
+  });
+
+  it('FID on classifier features: real vs real is small and grows with added noise', () => {
+    const stacked = new StackedMnist(loadMnist('test'));
+    const n = 300;
+    const random = new Random(8);
+    const first = stacked.sampleBatch(n, random).images;
+    const second = stacked.sampleBatch(n, random).images;
+    const reference = readStackedMnist(trained.model, first, n);
+    const fid = [0, 0.25, 0.5].map((noise) => {
+      const noisy = second.map((v) => Math.min(Math.max(v + noise * random.normal(), 0), 1));
+      const readout = readStackedMnist(trained.model, noisy, n);
+      return stackedMnistMetrics(readout, n, { readout: reference, n, random }).fid!;
+    });
+    expect(fid[1]).toBeGreaterThan(2 * fid[0]);
+    expect(fid[2]).toBeGreaterThan(fid[1]);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { classifierScore, frechetDistance, kernelDistance } from '../src/metrics/feature-statistics.js';
+import { symmetricEigen } from '../src/linalg/symmetric-eigen.js';
+import {
+  classifierScore,
+  frechetDistance,
+  kernelDistance,
+  meanAndCovariance,
+} from '../src/metrics/feature-statistics.js';
 import { modeStatistics, tripleModes } from '../src/metrics/stacked-mnist-modes.js';
 import { Random } from '../src/random.js';
 
@@ -19,6 +25,43 @@ describe('Fréchet and kernel distances', () => {
     // N(0, I) vs N(0.5·1, 4I): ‖Δμ‖² + Σ (σa − σb)² = d·0.25 + d·1 = 10
     const b = gaussianFeatures(n, d, random, 0.5, 2);
     expect(frechetDistance(a, n, b, n, d)).toBeCloseTo(10, 0);
+  });
+
+  it('FID with fewer samples than dimensions (Gram path) equals the textbook Σa^½ Σb Σa^½ formula', () => {
+    const random = new Random(9);
+    const d = 20;
+    for (const [na, nb, path] of [
+      [12, 15, 'gram'],
+      [40, 30, 'covariance'],
+    ] as const) {
+      const a = gaussianFeatures(na, d, random);
+      const b = gaussianFeatures(nb, d, random, 0.2, 1.5);
+      const first = meanAndCovariance(a, na, d);
+      const second = meanAndCovariance(b, nb, d);
+      const eigenA = symmetricEigen(first.covariance, d);
+      const rootA = new Float64Array(d * d);
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++)
+          for (let k = 0; k < d; k++)
+            rootA[i * d + j] +=
+              eigenA.vectors[i * d + k] *
+              Math.sqrt(Math.max(eigenA.values[k], 0)) *
+              eigenA.vectors[j * d + k];
+      const inner = new Float64Array(d * d);
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++)
+          for (let k = 0; k < d; k++)
+            for (let l = 0; l < d; l++)
+              inner[i * d + j] += rootA[i * d + k] * second.covariance[k * d + l] * rootA[l * d + j];
+      let expected = 0;
+      for (let j = 0; j < d; j++) {
+        expected +=
+          (first.mean[j] - second.mean[j]) ** 2 + first.covariance[j * d + j] + second.covariance[j * d + j];
+      }
+      for (const value of symmetricEigen(inner, d).values) expected -= 2 * Math.sqrt(Math.max(value, 0));
+      // The textbook path takes √ of round-off-sized eigenvalues of the rank-deficient Σa (≈ 1e-8 each).
+      expect(frechetDistance(a, na, b, nb, d), path).toBeCloseTo(expected, 5);
+    }
   });
 
   it('FID of real vs real ≈ 0 and grows with added noise', () => {

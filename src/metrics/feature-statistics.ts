@@ -32,19 +32,76 @@ export function meanAndCovariance(features: ArrayLike<number>, n: number, d: num
   return { mean, covariance };
 }
 
-/** Symmetric PSD square root via eigendecomposition (negative round-off eigenvalues clamped to 0). */
-function symmetricSquareRoot(matrix: Float64Array, d: number): Float64Array {
-  const { values, vectors } = symmetricEigen(matrix, d);
-  const root = new Float64Array(d * d);
-  for (let k = 0; k < d; k++) {
-    const s = Math.sqrt(Math.max(values[k], 0));
-    if (s === 0) continue;
-    for (let i = 0; i < d; i++) {
-      const vik = vectors[i * d + k] * s;
-      for (let j = 0; j < d; j++) root[i * d + j] += vik * vectors[j * d + k];
+/** Centred rows scaled by 1/√(n − 1), so that Yᵀ·Y is the unbiased covariance. */
+function scaledCentredRows(
+  features: ArrayLike<number>,
+  n: number,
+  d: number,
+  mean: Float64Array,
+): Float64Array {
+  const scale = 1 / Math.sqrt(Math.max(n - 1, 1));
+  const rows = new Float64Array(n * d);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) rows[i * d + j] = (features[i * d + j] - mean[j]) * scale;
+  return rows;
+}
+
+/** Σ √λ over the eigenvalues λ of a symmetric PSD matrix (negative round-off clamped to 0). */
+function traceOfSquareRoot(matrix: Float64Array, size: number): number {
+  let sum = 0;
+  for (const value of symmetricEigen(matrix, size).values) sum += Math.sqrt(Math.max(value, 0));
+  return sum;
+}
+
+/**
+ * Tr((Σa·Σb)^½) for Σa = YaᵀYa, Σb = YbᵀYb. The eigenvalues of ΣaΣb are the squared singular values of
+ * Ya·Ybᵀ (na × nb), so with few samples (na, nb < d) we eigensolve the na × na matrix (YaYbᵀ)(YaYbᵀ)ᵀ; otherwise
+ * Σa = V·Λ·Vᵀ and the d × d matrix Λ^½·(VᵀΣbV)·Λ^½ has the same spectrum as Σa^½ Σb Σa^½.
+ */
+function crossTrace(
+  ya: Float64Array,
+  na: number,
+  yb: Float64Array,
+  nb: number,
+  d: number,
+  covarianceA: Float64Array,
+  covarianceB: Float64Array,
+): number {
+  if (Math.max(na, nb) < d) {
+    const g = new Float64Array(na * nb);
+    for (let i = 0; i < na; i++) {
+      for (let j = 0; j < nb; j++) {
+        let dot = 0;
+        for (let k = 0; k < d; k++) dot += ya[i * d + k] * yb[j * d + k];
+        g[i * nb + j] = dot;
+      }
+    }
+    const ggt = new Float64Array(na * na);
+    for (let i = 0; i < na; i++) {
+      for (let j = 0; j <= i; j++) {
+        let dot = 0;
+        for (let k = 0; k < nb; k++) dot += g[i * nb + k] * g[j * nb + k];
+        ggt[i * na + j] = dot;
+        ggt[j * na + i] = dot;
+      }
+    }
+    return traceOfSquareRoot(ggt, na);
+  }
+  const { values, vectors } = symmetricEigen(covarianceA, d);
+  // inner = Vᵀ Σb V, then scaled by √λ on both sides.
+  const vt = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) vt[j * d + i] = vectors[i * d + j];
+  const bv = multiply(covarianceB, vectors, d);
+  const inner = multiply(vt, bv, d);
+  const root = values.map((value) => Math.sqrt(Math.max(value, 0)));
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j <= i; j++) {
+      const value = 0.5 * (inner[i * d + j] + inner[j * d + i]) * root[i] * root[j];
+      inner[i * d + j] = value;
+      inner[j * d + i] = value;
     }
   }
-  return root;
+  return traceOfSquareRoot(inner, d);
 }
 
 function multiply(a: Float64Array, b: Float64Array, d: number): Float64Array {
@@ -75,13 +132,10 @@ export function frechetDistance(
     meanTerm += (first.mean[j] - second.mean[j]) ** 2;
     traceTerm += first.covariance[j * d + j] + second.covariance[j * d + j];
   }
-  const rootA = symmetricSquareRoot(first.covariance, d);
-  const inner = multiply(multiply(rootA, second.covariance, d), rootA, d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) inner[i * d + j] = inner[j * d + i];
-  const { values } = symmetricEigen(inner, d);
-  let crossTrace = 0;
-  for (const value of values) crossTrace += Math.sqrt(Math.max(value, 0));
-  return Math.max(meanTerm + traceTerm - 2 * crossTrace, 0);
+  const ya = scaledCentredRows(a, na, d, first.mean);
+  const yb = scaledCentredRows(b, nb, d, second.mean);
+  const cross = crossTrace(ya, na, yb, nb, d, first.covariance, second.covariance);
+  return Math.max(meanTerm + traceTerm - 2 * cross, 0);
 }
 
 function cubicKernel(x: ArrayLike<number>, i: number, y: ArrayLike<number>, j: number, d: number): number {

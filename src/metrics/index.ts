@@ -4,5 +4,6 @@ export * from './feature-statistics.js';
 export * from './kl.js';
 export * from './mixture-evaluation.js';
 export * from './mode-coverage.js';
+export * from './stacked-mnist-evaluation.js';
 export * from './stacked-mnist-modes.js';
 export * from './wasserstein.js';
