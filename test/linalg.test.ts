@@ -202,6 +202,23 @@ describe('symmetricEigen (Float64)', () => {
     for (let k = 0; k < n; k++) expect(Math.abs(values[k] - lambda[k])).toBeLessThan(1e-12 * 1e3);
   });
 
+  it('is scale-invariant down to 1e-200 and up to 1e200 (no over/underflow in the rotations)', () => {
+    const n = 20;
+    const a = randomSymmetric(n, 41);
+    const base = symmetricEigen(a, n);
+    for (const scale of [1e-200, 1e200]) {
+      const scaled = symmetricEigen(
+        a.map((x) => x * scale),
+        n,
+      );
+      for (let i = 0; i < n; i++) {
+        expect(Math.abs(scaled.values[i] / scale - base.values[i])).toBeLessThan(1e-12 * frobenius(a));
+      }
+      for (let i = 0; i < n * n; i++)
+        expect(Math.abs(scaled.vectors[i] - base.vectors[i])).toBeLessThan(1e-10);
+    }
+  });
+
   it('handles diagonal, zero and identity matrices', () => {
     expect(Array.from(symmetricEigen(new Float64Array([2, 0, 0, -1]), 2).values)).toEqual([-1, 2]);
     const zero = symmetricEigen(new Float64Array(9), 3);
@@ -266,6 +283,14 @@ describe('singularValues', () => {
       expect(Math.abs(sigma[k] - Math.sqrt(lambda[n - 1 - k]))).toBeLessThan(1e-12 * sigma[0]);
     }
     expect(sigma[n - 1]).toBeLessThan(1e-13 * sigma[0]);
+  });
+
+  it('is exact at extreme scales (1e-200, 1e200)', () => {
+    for (const scale of [1e-200, 1e200]) {
+      const sigma = singularValuesOf(new Float64Array([3 * scale, 0, 0, -4 * scale, 0, 0]), 3, 2);
+      expect(sigma[0] / scale).toBeCloseTo(4, 12);
+      expect(sigma[1] / scale).toBeCloseTo(3, 12);
+    }
   });
 
   it('works on tensors: [[3,0],[0,-4]] → [4,3]; a 1×n row → its norm', () => {

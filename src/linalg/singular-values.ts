@@ -29,10 +29,14 @@ export function singularValuesOf(data: ArrayLike<number>, rows: number, cols: nu
   const transposed = rows < cols;
   const p = transposed ? cols : rows;
   const q = transposed ? rows : cols;
+  // Power-of-two scaling (exact) to max|w| ≈ 1, so the squared norms below cannot over- or underflow.
+  let maxAbs = 0;
+  for (let i = 0; i < data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(data[i]));
+  const scale = maxAbs > 0 ? 2 ** -Math.round(Math.log2(maxAbs)) : 1;
   const a = new Float64Array(p * q);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
-      const v = data[i * cols + j];
+      const v = data[i * cols + j] * scale;
       if (transposed) a[i * p + j] = v;
       else a[j * p + i] = v;
     }
@@ -43,7 +47,7 @@ export function singularValuesOf(data: ArrayLike<number>, rows: number, cols: nu
   for (let i = 0; i < q; i++) {
     let s = 0;
     for (let k = 0; k < q; k++) s += r[i * q + k] * r[i * q + k];
-    sigma[i] = Math.sqrt(s);
+    sigma[i] = Math.sqrt(s) / scale;
   }
   return sigma.sort().reverse();
 }

@@ -195,10 +195,14 @@ function tridiagonalQL(
           g = c * e[i];
           h = c * p;
           const ei = e[i];
-          r =
-            Math.abs(p) > Math.abs(ei)
-              ? Math.abs(p) * Math.sqrt(1 + (ei / p) ** 2)
-              : Math.abs(ei) * Math.sqrt(1 + (p / ei) ** 2);
+          r = Math.sqrt(p * p + ei * ei);
+          if (!(r > 1e-150 && r < 1e150)) {
+            // hypot without over/underflow, only where the plain form could lose it
+            r =
+              Math.abs(p) > Math.abs(ei)
+                ? Math.abs(p) * Math.sqrt(1 + (ei / p) ** 2)
+                : Math.abs(ei) * Math.sqrt(1 + (p / ei) ** 2);
+          }
           e[i + 1] = s * r;
           s = ei / r;
           c = p / r;
@@ -439,18 +443,37 @@ export function symmetricEigen(
 ): EigenResult {
   checkInput(a, n);
   // tred2 reads V[k][j] (k ≥ j) = t[j*n+k]: the lower triangle of A transposed into the upper of t.
+  // Scale by a power of two (exact) so max|a| ≈ 1: QL's products of off-diagonals would otherwise overflow
+  // near 1e154 or lose digits in subnormals near 1e-154 (LAPACK's dsyev scales for the same reason).
+  let maxAbs = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) maxAbs = Math.max(maxAbs, Math.abs(a[i * n + j]));
+  const scale = maxAbs > 0 ? 2 ** -Math.round(Math.log2(maxAbs)) : 1;
   const t = scratch(n).t;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      const x = a[i * n + j];
+      const x = a[i * n + j] * scale;
       t[j * n + i] = x;
       t[i * n + j] = x;
     }
   }
   const values = new Float64Array(n);
-  if (n === 1) return { values: Float64Array.of(t[0]), vectors: Float64Array.of(1) };
+  if (n === 1) return { values: Float64Array.of(a[0]), vectors: Float64Array.of(1) };
   const { e, cosines, sines } = scratch(n);
-  if (opts.method === 'ql') {
+  const result = solveScaled(t, n, values, e, cosines, sines, opts.method === 'ql');
+  if (scale !== 1) for (let i = 0; i < n; i++) values[i] /= scale;
+  return result;
+}
+
+function solveScaled(
+  t: Float64Array,
+  n: number,
+  values: Float64Array,
+  e: Float64Array,
+  cosines: Float64Array,
+  sines: Float64Array,
+  ql: boolean,
+): EigenResult {
+  if (ql) {
     tridiagonalise(t, n, values, e);
     const q = transposeOf(t, n, n); // t holds Qᵀ (A = Q·T·Qᵀ); the fused QL rotations want Q
     tridiagonalQL(q, n, values, e, cosines, sines);
