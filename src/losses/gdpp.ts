@@ -2,13 +2,17 @@
 // arXiv 1812.00068, method section; the formula below is the one the official code computes,
 // GDPP_Loss_Tensorflow_Pytorch.py, and PAPERS.md §2 — equation numbers not verified here, so cited by name).
 //   φ = rows of h L2-normalised;  L_B = φφᵀ (the batch's DPP L-ensemble kernel);  L_B = V diag(λ) Vᵀ, λ ascending
-//   magnitude = w · mean_i (λ_fake,i − λ_real,i)²,  w = 1e-4
-//   structure = − Σ_i λ̂_real,i · (v_fake,i · v_real,i),  λ̂ = min-max normalised real eigenvalues
-// Gradient flows into phiFake only. All numerics (kernels, eigensolver, loss and its gradient) run in Float64.
+//   magnitude = w · mean_i (λ_fake,i − λ_real,i)²,  w = 1e-4            (mean over all B eigenvalues)
+//   structure = − Σ_i λ̂_real,i · (v_fake,i · v_real,i),  λ̂ = (λ_real − min)/(max − min)
+// Gradient flows into phiFake only; the real branch is a constant. The eigensolver and the gradient's algebra run
+// in Float64; the O(B·d²) products run in Float64 or (op default on wasm) float32 — see `precision`.
 // Invariant: both paths return the same number. When d < B, L_B (B×B, rank ≤ d) is replaced by the Gram
 // matrix G = φᵀφ (d×d): same non-zero spectrum, v = s·φu/√λ with s the sign that makes the B-vector's
 // largest-|component| entry positive (eigh's convention), and the B − d structural zero eigenvalues pair
-// zero with zero (magnitude 0) and carry λ̂ = 0 (min λ_real = 0 when d < B).
+// zero with zero (magnitude 0) and carry λ̂ = 0 (min λ_real = 0 when d < B), so their arbitrary null-space
+// eigenvectors never matter. Guards (documented where defined): rows normalised with an ε (zero rows),
+// λ̂ := 0 for a flat real spectrum (max = min), zero structure weight for null-space pairs, and a Lorentzian
+// in place of 1/(λj − λi) in the backward pass (near-equal eigenvalues) — never NaN/Inf.
 import * as tf from '@tensorflow/tfjs-core';
 import { runtimeError, usageError } from '../errors.js';
 import {
@@ -86,11 +90,17 @@ function normaliseRows(
   const phi = new Float64Array(b * d);
   const norms = new Float64Array(b);
   for (let i = 0; i < b; i++) {
+    const row = i * d;
     let s = 0;
-    for (let k = 0; k < d; k++) s += h[i * d + k] * h[i * d + k];
+    for (let k = 0; k < d; k++) {
+      const x = h[row + k];
+      phi[row + k] = x;
+      s += x * x;
+    }
     const n = Math.sqrt(s + ROW_EPSILON * ROW_EPSILON);
     norms[i] = n;
-    for (let k = 0; k < d; k++) phi[i * d + k] = h[i * d + k] / n;
+    const inverse = 1 / n;
+    for (let k = 0; k < d; k++) phi[row + k] *= inverse;
   }
   return { phi, norms };
 }
@@ -267,10 +277,10 @@ export function gdppLoss64(
     const hBar = new Float64Array(b * d);
     for (let r = 0; r < b; r++) {
       const pr = r * d;
-      const norm = fake.norms[r];
+      const inverseNorm = 1 / fake.norms[r];
       let dot = 0;
       for (let k = 0; k < d; k++) dot += phi[pr + k] * phiBar[pr + k];
-      for (let k = 0; k < d; k++) hBar[pr + k] = (phiBar[pr + k] - phi[pr + k] * dot) / norm;
+      for (let k = 0; k < d; k++) hBar[pr + k] = (phiBar[pr + k] - phi[pr + k] * dot) * inverseNorm;
     }
     return hBar;
   };
