@@ -66,7 +66,11 @@ export function benchCommand(io: CliIo): Command {
     )
     .option('--datasets <list>', 'comma-separated: ring,grid (default: both)', listOption)
     .option('--jobs <n>', `runs in parallel (default: the core count, ${cores})`, integerOption(1))
-    .option('--out <dir>', 'results directory', 'results')
+    .option(
+      '--out <dir>',
+      'results directory: synthetic.json/.md/.png (synthetic-short.* for the short protocol)',
+      'results',
+    )
     .option(
       '--runs <dir>',
       'root of the run directories (finished runs there are reused)',
