@@ -185,6 +185,35 @@ describe('gdppLoss op', () => {
     );
   });
 
+  it('optimising a collapsed fake batch with Adam lowers the loss, finite at every step, no tensor growth', () => {
+    const b = 64;
+    const d = 16;
+    const real = tf.tensor2d(Float32Array.from(features(b, d, 40)), [b, d]);
+    const r = random(41);
+    const base = Array.from({ length: d }, () => r());
+    const collapsed = Float32Array.from({ length: b * d }, (_, i) => base[i % d] + 0.01 * r());
+    const fake = tf.variable(tf.tensor2d(collapsed, [b, d]));
+    const optimizer = tf.train.adam(0.01);
+    const losses: number[] = [];
+    let tensors = 0;
+    for (let step = 0; step < 150; step++) {
+      const loss = optimizer.minimize(
+        () => gdppLoss(fake as unknown as tf.Tensor2D, real, { magnitudeWeight: 1 }),
+        true,
+        [fake],
+      ) as tf.Scalar;
+      losses.push(loss.dataSync()[0]);
+      loss.dispose();
+      if (step === 10) tensors = tf.memory().numTensors;
+    }
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses[149]).toBeLessThan(0.9 * losses[0]);
+    expect(tf.memory().numTensors).toBe(tensors);
+    optimizer.dispose();
+    fake.dispose();
+    real.dispose();
+  });
+
   it('leaks no tensors', () => {
     const fake = tf.tensor2d(Float32Array.from(features(8, 4, 1)), [8, 4]);
     const real = tf.tensor2d(Float32Array.from(features(8, 4, 2)), [8, 4]);
