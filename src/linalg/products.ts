@@ -20,7 +20,7 @@ export const float64Products: MatrixProducts = {
 };
 
 function readBack(t: tf.Tensor): Float64Array {
-  const out = Float64Array.from(t.dataSync());
+  const out = new Float64Array(t.dataSync());
   t.dispose();
   return out;
 }
@@ -31,13 +31,13 @@ export const float32Products: MatrixProducts = {
   multiply: (a, b, m, k, n) =>
     readBack(
       tf.tidy(() =>
-        tf.matMul(tf.tensor2d(Float32Array.from(a), [m, k]), tf.tensor2d(Float32Array.from(b), [k, n])),
+        tf.matMul(tf.tensor2d(new Float32Array(a), [m, k]), tf.tensor2d(new Float32Array(b), [k, n])),
       ),
     ),
   gram: (x, m, k, side) => {
     const g = readBack(
       tf.tidy(() => {
-        const t = tf.tensor2d(Float32Array.from(x), [m, k]);
+        const t = tf.tensor2d(new Float32Array(x), [m, k]);
         return side === 'rows' ? tf.matMul(t, t, false, true) : tf.matMul(t, t, true, false);
       }),
     );
