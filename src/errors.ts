@@ -2,6 +2,10 @@
 // `exitCode`: 2 for a usage or configuration mistake, 1 for a runtime failure (corrupt file, NaN, …).
 // Every message says which input was wrong, what was expected, what was got, and how to fix it.
 
+/**
+ * An error a user can fix; `exitCode` is 2 for usage/config errors and 1 for runtime failures (what the CLI
+ * exits with).
+ */
 export class DppganError extends Error {
   readonly exitCode: 1 | 2;
 

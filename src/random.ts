@@ -21,6 +21,9 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/**
+ * Seeded xoshiro128** generator with a serialisable state (uniforms, integers, Box–Muller normals, tensors).
+ */
 export class Random {
   private s: Uint32Array;
   private spare: number | null = null;
@@ -32,16 +35,19 @@ export class Random {
     if (this.s.every((word) => word === 0)) this.s[0] = 1;
   }
 
+  /** A generator that continues from a saved state. */
   static fromState(state: RandomState): Random {
     const random = new Random(0);
     random.setState(state);
     return random;
   }
 
+  /** The complete state (restore it with setState or fromState). */
   getState(): RandomState {
     return { s: [this.s[0], this.s[1], this.s[2], this.s[3]], spare: this.spare };
   }
 
+  /** Continue from a saved state. */
   setState(state: RandomState): void {
     if (!Array.isArray(state.s) || state.s.length !== 4 || state.s.some((w) => !Number.isInteger(w))) {
       throw new Error('invalid Random state: expected { s: [4 unsigned 32-bit integers], spare }');

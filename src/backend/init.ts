@@ -10,9 +10,15 @@ import { runtimeError, usageError } from '../errors.js';
 import { registerGradientOverrides } from './gradients.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 
+/**
+ * The backend names `initBackend` accepts ('auto' picks tfjs-node, else wasm in Node / webgpu → webgl → wasm
+ * in a browser).
+ */
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu', 'webgl', 'webgpu'] as const;
+/** One of BACKEND_NAMES. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
+/** Options of `initBackend`. */
 export interface InitBackendOptions {
   /** Which backend to use; default 'auto'. */
   backend?: BackendName;

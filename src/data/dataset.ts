@@ -9,6 +9,10 @@ import type { Random } from '../random.js';
 import { imageFolderDataset, mnistDataset, stackedMnistDataset } from './images.js';
 import { GaussianMixture, grid, ring } from './synthetic.js';
 
+/**
+ * The dataset contract: shape, name, and seeded sampling of flat float32 batches (images channels last, in
+ * [0, 1]).
+ */
 export interface Dataset {
   /** Shape of one sample, e.g. [2] for points in the plane. */
   readonly dim: number[];
@@ -119,6 +123,10 @@ export const dataSpecSchema = z.preprocess(
   objectSchema,
 );
 
+/**
+ * The `"data"` entry of a config file, validated: ring, grid, custom mixture, MNIST, Stacked-MNIST or an
+ * image folder.
+ */
 export type DataSpec = z.infer<typeof objectSchema>;
 
 /** Format zod issues as one line: `data.centres[1][0]: expected a finite number; …`. */

@@ -72,6 +72,7 @@ export class StackedMnistDataset implements Dataset {
   }
 }
 
+/** Stacked-MNIST (three MNIST digits as the RGB channels of one 28×28×3 image: 1,000 modes) as a Dataset. */
 export function stackedMnistDataset(split: MnistSplit = 'train', files?: MnistFiles): StackedMnistDataset {
   return new StackedMnistDataset(new StackedMnist(files ? loadMnist(split, files) : loadMnist(split)));
 }

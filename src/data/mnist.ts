@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { runtimeError } from '../errors.js';
 import { readIdxFile } from './idx.js';
 
+/** Which MNIST split: the 60,000 training or the 10,000 test images. */
 export type MnistSplit = 'train' | 'test';
 
 /** Images as unsigned bytes [count, rows, cols] (row-major) with their labels. */

@@ -12,8 +12,13 @@ export interface StackedBatch {
   modes: Int32Array;
 }
 
+/** Number of Stacked-MNIST modes: 10³ digit triples. */
 export const STACKED_MNIST_MODES = 1000;
 
+/**
+ * Stacked-MNIST sampler: each sample stacks three random MNIST digits as channels; its mode is the digit
+ * triple.
+ */
 export class StackedMnist {
   readonly name = 'stacked-mnist';
   readonly dim: number[];

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { runtimeError, usageError } from '../errors.js';
 import { symmetricEigenRows } from './symmetric-eigen.js';
 
+/** Options of `convOperatorNorm` (Lanczos on AᵀA). */
 export interface ConvOperatorNormOptions {
   /** Stop when the residual bound of the top Ritz value of AᵀA is ≤ tolerance·θ (default 1e-6). */
   tolerance?: number;
@@ -19,6 +20,7 @@ export interface ConvOperatorNormOptions {
   seed?: number;
 }
 
+/** The result of `convOperatorNormDetails`: σ_max = ‖A‖₂ of the convolution A and how it was reached. */
 export interface ConvOperatorNormResult {
   /** σ_max of the convolution as a linear map. */
   sigma: number;

@@ -14,6 +14,7 @@ import { runtimeError, usageError } from '../errors.js';
 import { matmul, matmulTransA, matmulTransB } from './matrix.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 
+/** Options of `eigh` (degenerate-pair damping and the symmetry check). */
 export interface EighOptions {
   /** Relative width ε/max|λ| of the Lorentzian that damps 1/(λj − λi) for near-equal pairs. Default 1e-8. */
   gapTolerance?: number;

@@ -14,6 +14,7 @@ export function l2Normalize<T extends tf.Tensor>(x: T): T {
   return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x), NORM_EPSILON)) as T);
 }
 
+/** One or more power-iteration steps: v = normalize(W u), u' = normalize(Wᵀ v), σ = vᵀ W u'. */
 export interface PowerIterationResult {
   /** The new right vector (length cols), normalised: u ← normalize(Wᵀ v). */
   u: tf.Tensor1D;

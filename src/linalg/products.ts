@@ -4,6 +4,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gemmNT, gramCols, gramRows, transposeOf } from './matrix.js';
 
+/**
+ * Matrix products on Float64Array row-major matrices, exact (float64) or through the tfjs backend (float32).
+ */
 export interface MatrixProducts {
   /** 'float64' (exact to round-off) or 'float32' (the tfjs backend's matMul). */
   readonly precision: 'float64' | 'float32';
@@ -13,6 +16,7 @@ export interface MatrixProducts {
   gram(x: Float64Array, m: number, k: number, side: 'rows' | 'cols'): Float64Array;
 }
 
+/** Exact Float64 products (blocked GEMM in JavaScript). */
 export const float64Products: MatrixProducts = {
   precision: 'float64',
   multiply: (a, b, m, k, n) => gemmNT(a, transposeOf(b, k, n), m, n, k),

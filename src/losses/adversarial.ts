@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { usageError } from '../errors.js';
 
+/** The adversarial losses a config may name (`"loss"`). */
 export const ADVERSARIAL_LOSS_NAMES = [
   'minimax',
   'nonsaturating',
@@ -15,8 +16,10 @@ export const ADVERSARIAL_LOSS_NAMES = [
   'hinge',
   'least-squares',
 ] as const;
+/** One of ADVERSARIAL_LOSS_NAMES. */
 export type AdversarialLossName = (typeof ADVERSARIAL_LOSS_NAMES)[number];
 
+/** A GAN objective as a pair of losses to minimise: L_D(D(x), D(G(z))) and L_G(D(G(z))). */
 export interface AdversarialLoss {
   readonly name: AdversarialLossName;
   /** The discriminator's loss (to minimise) from the logits of a real and a generated batch. */

@@ -25,6 +25,7 @@ import {
   transposeOf,
 } from '../linalg/index.js';
 
+/** Options of `gdppLoss`: L_DPP = w·meanᵢ(λ_fake,i − λ_real,i)² − Σᵢ λ̂_real,i (v_fake,i · v_real,i). */
 export interface GdppOptions {
   /** Weight w of the eigenvalue (magnitude) MSE term. Default 1e-4 (official). */
   magnitudeWeight?: number;
@@ -68,6 +69,7 @@ export interface GdppResult {
   magnitude: number;
   structure: number;
   path: 'kernel' | 'gram';
+  /** ∂loss/∂hFake as a B×d row-major array (computed on first call). */
   gradient: () => Float64Array;
 }
 

@@ -8,9 +8,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { usageError } from '../errors.js';
 
+/**
+ * Gradient-penalty kinds: 'two-sided' λ·E(‖∇D(x̂)‖ − 1)², 'one-sided' λ·E max(0, ‖∇D(x̂)‖ − 1)², 'r1'
+ * (γ/2)·E‖∇D(x)‖² on real data.
+ */
 export const GRADIENT_PENALTY_KINDS = ['two-sided', 'one-sided', 'r1'] as const;
+/** One of GRADIENT_PENALTY_KINDS. */
 export type GradientPenaltyKind = (typeof GRADIENT_PENALTY_KINDS)[number];
 
+/** Options of `gradientPenalty`. */
 export interface GradientPenaltyOptions {
   /** λ (or γ for 'r1'); default 10, the WGAN-GP paper's value. */
   weight?: number;

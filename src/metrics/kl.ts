@@ -42,6 +42,7 @@ export function modeKl(counts: ArrayLike<number>, reference?: ArrayLike<number>,
   return histogramKl(counts, reference ?? new Float64Array(counts.length).fill(1), epsilon);
 }
 
+/** Options of the 2-D grid histogram behind the KL metrics. */
 export interface GridHistogramOptions {
   /** Bins per axis (default 100). */
   bins?: number;

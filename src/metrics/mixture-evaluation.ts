@@ -9,6 +9,7 @@ import { modeKl, reverseKl } from './kl.js';
 import { type ModeCoverage, modeCoverage, type Points } from './mode-coverage.js';
 import { slicedWasserstein, wassersteinExact } from './wasserstein.js';
 
+/** Options of `evaluateMixture`. */
 export interface MixtureEvaluationOptions {
   /** Source of the real reference samples (default `new Random(0)`). */
   random?: Random;
@@ -20,6 +21,7 @@ export interface MixtureEvaluationOptions {
   projections?: number;
 }
 
+/** Every mixture metric of one generated sample set: mode coverage, HQ%, sliced/exact W1, KL. */
 export interface MixtureEvaluation extends ModeCoverage {
   /** Sliced W1 between generated and as many real samples. */
   slicedWasserstein: number;

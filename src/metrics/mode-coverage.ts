@@ -7,11 +7,16 @@ import { usageError } from '../errors.js';
 /** Points as a flat row-major array [N × d] or as rows. */
 export type Points = Float32Array | Float64Array | number[][];
 
+/** Options of `modeCoverage`. */
 export interface ModeCoverageOptions {
   /** HQ radius in units of σ (default 3). */
   threshold?: number;
 }
 
+/**
+ * Mode coverage (GDPP protocol): a sample is high-quality (HQ) within threshold·σ of its nearest centre; a
+ * mode is covered by ≥ 1 HQ sample.
+ */
 export interface ModeCoverage {
   /** Number of centres with ≥ 1 HQ sample. */
   modes: number;

@@ -7,6 +7,7 @@ import { usageError } from '../errors.js';
 import { Random } from '../random.js';
 import { type Points, toFlat } from './mode-coverage.js';
 
+/** Options of `slicedWasserstein`: SW₁ = E_θ W₁(θᵀX, θᵀY) over P random unit directions θ. */
 export interface SlicedWassersteinOptions {
   /** Number of directions (default 256). */
   projections?: number;
@@ -97,6 +98,7 @@ export function slicedWasserstein(a: Points, b: Points, opts: SlicedWassersteinO
   return total / projections;
 }
 
+/** Options of `wassersteinExact` (optimal assignment between equal-size sets). */
 export interface ExactWassersteinOptions {
   /** Point dimension for flat arrays (default: row length, or 2). */
   dim?: number;

@@ -4,7 +4,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
+/** Identifier of the MNIST classifier architecture (part of its cache key). */
 export const MNIST_CLASSIFIER_ARCHITECTURE = 'lenet-32-64-256-v2';
+/** Name of the classifier layer whose activations serve as features (FID/KID). */
 export const MNIST_FEATURE_LAYER = 'features';
 
 /** Build the classifier (untrained). Weights are initialised by tfjs's defaults with the given seed. */

@@ -17,6 +17,7 @@ import { l2Normalize, NORM_EPSILON, powerIteration } from '../linalg/power-itera
 
 /** The layer classes the wrapper supports, and the kernel axis that holds the outputs for each. */
 export const SPECTRAL_NORM_OUTPUT_AXIS = { Dense: 1, Conv2D: 3, Conv2DTranspose: 2 } as const;
+/** A layer class SpectralNormalization can wrap. */
 export type SpectralNormLayerClass = keyof typeof SPECTRAL_NORM_OUTPUT_AXIS;
 const SUPPORTED = Object.keys(SPECTRAL_NORM_OUTPUT_AXIS).join(', ');
 
@@ -70,6 +71,7 @@ function sigmaOf(
   return op(w) as tf.Scalar;
 }
 
+/** Options of `spectralNormalize`: W̄ = W / σ(W), σ(W) ≈ vᵀ W u by power iteration. */
 export interface SpectralNormalizeOptions {
   /**
    * true: a training step — when `u` is a tf.Variable, the new u is assigned to it. false: inference — nothing
@@ -84,6 +86,7 @@ export interface SpectralNormalizeOptions {
   sigmaGradient?: boolean;
 }
 
+/** The result of `spectralNormalize`. */
 export interface SpectralNormalizeResult {
   /** W / σ, same shape as the kernel; differentiable w.r.t. the kernel. */
   normalized: tf.Tensor;
@@ -132,6 +135,7 @@ export function spectralNormalize(
 // pair instead of the reshaped kernel. u then lives in the layer's input space ([height, width, channels]).
 // PAPERS.md §3: the reshaped-kernel σ can be off from this by up to a factor √(kh·kw).
 
+/** Options of `convSpectralNormalize` (σ = the operator norm of the strided, padded convolution itself). */
 export interface ConvSpectralNormalizeOptions {
   training: boolean;
   strides?: number | [number, number];
@@ -142,6 +146,7 @@ export interface ConvSpectralNormalizeOptions {
   sigmaGradient?: boolean;
 }
 
+/** The result of `convSpectralNormalize`: the kernel divided by σ, σ, and the new u. */
 export interface ConvSpectralNormalizeResult {
   normalized: tf.Tensor4D;
   sigma: tf.Scalar;
@@ -261,6 +266,7 @@ export function convSpectralNormalize(
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 type ConfigDict = tf.serialization.ConfigDict;
 
+/** Config of the SpectralNormalization wrapper layer. */
 export interface SpectralNormalizationArgs extends LayerArgs {
   /** A fresh (not yet built) Dense, Conv2D or Conv2DTranspose layer. */
   layer: tfl.layers.Layer;
@@ -281,7 +287,12 @@ export interface SpectralNormalizationArgs extends LayerArgs {
 /** The version of the saved config/weights layout written by getConfig. */
 export const SPECTRAL_NORM_FORMAT_VERSION = 1;
 
+/**
+ * How σ is estimated: 'matrix' (the kernel reshaped to [fan-in, outputs], as in the paper) or 'conv-exact'
+ * (the conv operator).
+ */
 export const SPECTRAL_NORM_MODES = ['matrix', 'conv-exact'] as const;
+/** One of SPECTRAL_NORM_MODES. */
 export type SpectralNormMode = (typeof SPECTRAL_NORM_MODES)[number];
 
 /** The fields of tfjs-layers' Dense / Conv2D / Conv2DTranspose that the wrapper reads. */

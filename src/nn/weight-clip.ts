@@ -10,6 +10,7 @@ import { usageError } from '../errors.js';
 /** The WGAN paper's clipping bound. */
 export const DEFAULT_WEIGHT_CLIP = 0.01;
 
+/** What `clipWeights` clips: a model, a layer, or a list of variables. */
 export type ClipTarget = tfl.LayersModel | tfl.layers.Layer | ReadonlyArray<tf.Variable | tfl.LayerVariable>;
 
 function checkClip(c: number): void {

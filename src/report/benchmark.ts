@@ -28,6 +28,7 @@ export interface BenchRow {
   perSeed: SeedResult[];
 }
 
+/** A results/*.json file: the command, machine, date and rows. */
 export interface BenchResults {
   command: string;
   machine: string;

@@ -7,6 +7,7 @@ import { GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, textWidth } from './fo
 /** An RGB colour, 0–255 per channel. */
 export type Rgb = readonly [number, number, number];
 
+/** The palette of every report picture (real data blue, generated orange, …). */
 export const COLOURS = {
   white: [255, 255, 255] as Rgb,
   black: [0, 0, 0] as Rgb,
@@ -32,6 +33,7 @@ export const PALETTE: Rgb[] = [
   [23, 190, 207],
 ];
 
+/** An RGBA pixel canvas with alpha blending, lines, rectangles and text (PNG via pngjs). */
 export class Canvas {
   readonly data: Uint8Array;
 
@@ -47,6 +49,7 @@ export class Canvas {
     this.fill(background);
   }
 
+  /** Paint every pixel, opaque. */
   fill(colour: Rgb): void {
     for (let i = 0; i < this.width * this.height; i++) {
       this.data[4 * i] = colour[0];
@@ -74,6 +77,7 @@ export class Canvas {
     return [this.data[i], this.data[i + 1], this.data[i + 2]];
   }
 
+  /** Blend a filled rectangle (alpha in [0, 1]). */
   fillRect(x: number, y: number, w: number, h: number, colour: Rgb, alpha = 1): void {
     const x0 = Math.max(0, Math.round(x));
     const y0 = Math.max(0, Math.round(y));
@@ -82,6 +86,7 @@ export class Canvas {
     for (let py = y0; py < y1; py++) for (let px = x0; px < x1; px++) this.blend(px, py, colour, alpha);
   }
 
+  /** Draw a 1-pixel rectangle outline. */
   strokeRect(x: number, y: number, w: number, h: number, colour: Rgb): void {
     this.line(x, y, x + w - 1, y, colour);
     this.line(x, y + h - 1, x + w - 1, y + h - 1, colour);

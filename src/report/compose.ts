@@ -4,6 +4,7 @@ import { PNG } from 'pngjs';
 import { Canvas, COLOURS, type Rgb } from './canvas.js';
 import { textWidth } from './font.js';
 
+/** Options of the panel composer. */
 export interface ComposeOptions {
   /** One title per panel (drawn above it). */
   titles?: string[];

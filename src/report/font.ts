@@ -116,7 +116,9 @@ const GLYPHS: Record<string, string> = {
 
 const UNKNOWN = '##### #...# #...# #...# #...# #...# #####';
 
+/** Glyph width of the bitmap font, in pixels before scaling. */
 export const GLYPH_WIDTH = 5;
+/** Glyph height of the bitmap font, in pixels before scaling. */
 export const GLYPH_HEIGHT = 7;
 /** Horizontal advance per character (glyph width + 1 pixel spacing), before scaling. */
 export const GLYPH_ADVANCE = 6;

@@ -5,6 +5,7 @@ import { type ModeCoverage, modeCoverage } from '../metrics/mode-coverage.js';
 import { type Points2d, scatterPlotPng } from './plots.js';
 import { coverageLabel } from './run-report.js';
 
+/** Options of a titled mixture scatter panel. */
 export interface MixturePanelOptions {
   /** Method name shown in the title. */
   name: string;

@@ -44,6 +44,7 @@ export function formatNumber(value: number): string {
   return String(Number(value.toPrecision(3)));
 }
 
+/** Options of `scatterPlotPng`. */
 export interface ScatterPlotOptions {
   /** Samples from the data distribution (drawn first, blue). */
   real?: Points2d;
@@ -208,12 +209,14 @@ export function scatterPlotPng(opts: ScatterPlotOptions): Buffer {
   return canvas.toPng();
 }
 
+/** One named curve of a line chart. */
 export interface LineSeries {
   name: string;
   /** y values at x = 0, 1, 2, … or explicit [x, y] pairs. Non-finite values break the line. */
   values: number[] | [number, number][];
 }
 
+/** Options of `lineChartPng`. */
 export interface LineChartOptions {
   width?: number;
   height?: number;
@@ -281,6 +284,7 @@ export function lineChartPng(series: LineSeries[], opts: LineChartOptions = {}):
   return canvas.toPng();
 }
 
+/** Options of `imageGridPng`. */
 export interface ImageGridOptions {
   /** Images per row (default ⌈√n⌉). */
   columns?: number;

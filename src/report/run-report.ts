@@ -5,14 +5,17 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModeCoverage } from '../metrics/mode-coverage.js';
 
+/** A table cell value. */
 export type Cell = string | number | boolean | null | undefined;
 
+/** A table in a run report. */
 export interface ReportTable {
   title?: string;
   columns: string[];
   rows: Cell[][];
 }
 
+/** The content of a run's report.md / index.html. */
 export interface RunReport {
   title: string;
   /** A paragraph under the title (plain text). */

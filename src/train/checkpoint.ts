@@ -21,8 +21,11 @@ import {
 import { join } from 'node:path';
 import { runtimeError, usageError } from '../errors.js';
 
+/** The `format` field of a checkpoint manifest. */
 export const CHECKPOINT_FORMAT = 'dppgan-checkpoint';
+/** The checkpoint layout version this dppgan writes and reads. */
 export const CHECKPOINT_VERSION = 1;
+/** The checkpoint folder inside a run directory. */
 export const CHECKPOINT_DIR = 'checkpoint';
 const OLD_DIR = '.checkpoint-old';
 
@@ -33,6 +36,7 @@ export interface NamedArray {
   values: Float32Array;
 }
 
+/** Everything a checkpoint holds: step, config hash, tensor groups and JSON state. */
 export interface CheckpointData {
   step: number;
   configHash: string;

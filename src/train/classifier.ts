@@ -17,6 +17,7 @@ import {
 } from '../nn/mnist-classifier.js';
 import { Random } from '../random.js';
 
+/** Options of the MNIST classifier training. */
 export interface ClassifierTrainOptions {
   epochs?: number;
   batchSize?: number;
@@ -30,6 +31,7 @@ export interface ClassifierTrainOptions {
   onProgress?: (done: number, total: number, loss: number) => void;
 }
 
+/** A trained (or cached) MNIST classifier and its test accuracy. */
 export interface TrainedClassifier {
   model: tfl.LayersModel;
   testAccuracy: number;

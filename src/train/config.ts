@@ -11,9 +11,13 @@ import { usageError } from '../errors.js';
 import { ADVERSARIAL_LOSS_NAMES } from '../losses/index.js';
 import { MODEL_NAMES } from '../nn/index.js';
 
+/** The Lipschitz controls a config may name (`"lipschitz"`). */
 export const LIPSCHITZ_NAMES = ['none', 'spectral-norm', 'weight-clip', 'gradient-penalty'] as const;
+/** One of LIPSCHITZ_NAMES. */
 export type LipschitzName = (typeof LIPSCHITZ_NAMES)[number];
+/** Update schedules: nDis D steps then one G step, or both gradients at the same parameters. */
 export const SCHEDULE_NAMES = ['alternating', 'simultaneous'] as const;
+/** One of SCHEDULE_NAMES. */
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
 const finite = z.number().refine(Number.isFinite, { message: 'expected a finite number' });
@@ -43,6 +47,7 @@ const gdppSchema = z
   .nullable()
   .default(null);
 
+/** The zod schema of a training config file (unknown keys are errors; defaults filled in). */
 export const configSchema = z
   .strictObject({
     data: dataSpecSchema,
@@ -82,6 +87,7 @@ export const configSchema = z
 type ParsedConfig = z.output<typeof configSchema>;
 /** A config with every default filled in (what a run directory's config.json holds). */
 export type TrainConfig = Omit<ParsedConfig, 'schedule'> & { schedule: ScheduleName };
+/** The `"gdpp"` entry of a resolved config (when GDPP is on). */
 export type GdppConfig = NonNullable<TrainConfig['gdpp']>;
 
 function pathText(path: PropertyKey[]): string {

@@ -3,6 +3,7 @@
 // so the log reads as if the run had never stopped.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
+/** One line of a run's log.jsonl. */
 export interface LogRecord {
   step: number;
   /** Seconds since this process started training. */
@@ -18,6 +19,7 @@ export interface LogRecord {
   secPerStep?: number;
 }
 
+/** Appends LogRecords to a run's log.jsonl (truncated to the resumed step on resume). */
 export class RunLogger {
   constructor(readonly path: string) {}
 
@@ -40,6 +42,7 @@ export class RunLogger {
     writeFileSync(this.path, kept.map((line) => `${line}\n`).join(''));
   }
 
+  /** Append one record. */
   write(record: LogRecord): void {
     appendFileSync(this.path, `${JSON.stringify(record)}\n`);
   }

@@ -51,11 +51,16 @@ interface AdamScalars {
 }
 type GradientMap = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 
+/** Options of the Trainer. */
 export interface TrainerOptions {
   /** The training data; required (build it with createDataset(config.data)). */
   dataset: Dataset;
 }
 
+/**
+ * Trains a GAN (optionally with GDPP, spectral norm, weight clipping or a gradient penalty) step by step,
+ * reproducibly.
+ */
 export class Trainer {
   readonly config: TrainConfig;
   readonly dataset: Dataset;
@@ -334,6 +339,7 @@ export class Trainer {
     this.step = data.step;
   }
 
+  /** Dispose the networks and optimisers. */
   dispose(): void {
     this.gan.dispose();
     this.optimizerG.dispose();

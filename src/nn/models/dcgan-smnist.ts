@@ -10,6 +10,7 @@ import type { ModelSpec, WrapLayer } from './types.js';
 
 export const DCGAN_SMNIST_LATENT_DIM = 128;
 
+/** The GDPP paper's Stacked-MNIST DCGAN for 28×28×C images in [0, 1] (z ∈ R¹²⁸). */
 export function dcganSmnist(dataShape: number[], wrap: WrapLayer): ModelSpec {
   if (dataShape.length !== 3 || dataShape[0] !== 28 || dataShape[1] !== 28) {
     throw usageError(

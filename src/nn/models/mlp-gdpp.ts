@@ -10,6 +10,7 @@ import type { ModelSpec, WrapLayer } from './types.js';
 export const MLP_GDPP_LATENT_DIM = 256;
 export const MLP_GDPP_HIDDEN = 128;
 
+/** The GDPP paper's synthetic MLPs (G: z ∈ R²⁵⁶ → FC128-tanh ×2 → data; D: FC128-tanh ×2 = φ → logit). */
 export function mlpGdpp(dataShape: number[], wrap: WrapLayer): ModelSpec {
   if (dataShape.length !== 1) {
     throw usageError(

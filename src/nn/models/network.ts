@@ -8,6 +8,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 
 type LayerVariable = tfl.LayerVariable;
 
+/** An ordered list of tf.layers layers applied one after another with an explicit `training` flag. */
 export class LayerStack {
   constructor(
     readonly name: string,
@@ -38,6 +39,7 @@ export class LayerStack {
       .reduce((sum, w) => sum + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
   }
 
+  /** Dispose every built layer's weights. */
   dispose(): void {
     for (const layer of this.layers) {
       if (layer.built) layer.dispose();
@@ -57,6 +59,7 @@ export class Generator {
     this.stack = new LayerStack('generator', layers);
   }
 
+  /** Samples G(z) for latent codes z [n, latentDim]. */
   apply(z: tf.Tensor, training: boolean): tf.Tensor {
     return this.stack.apply(z, training);
   }
@@ -96,18 +99,22 @@ export class Discriminator {
     return [...this.featureStack.layers, ...this.headStack.layers];
   }
 
+  /** Every weight of the feature layers, then of the head, in a fixed order. */
   weights(): LayerVariable[] {
     return [...this.featureStack.weights(), ...this.headStack.weights()];
   }
 
+  /** The tf.Variables an optimiser updates. */
   trainableVariables(): tf.Variable[] {
     return [...this.featureStack.trainableVariables(), ...this.headStack.trainableVariables()];
   }
 
+  /** Number of trainable parameters. */
   parameterCount(): number {
     return this.featureStack.parameterCount() + this.headStack.parameterCount();
   }
 
+  /** Dispose both stacks. */
   dispose(): void {
     this.featureStack.dispose();
     this.headStack.dispose();

@@ -12,7 +12,9 @@ import { snCnn } from './sn-cnn.js';
 import { spectralNormWrapper } from './spectral-wrap.js';
 import type { ModelSpec, WrapLayer } from './types.js';
 
+/** The model builders a config may name (`"model"`). */
 export const MODEL_NAMES = ['mlp-gdpp', 'dcgan-smnist', 'sn-cnn'] as const;
+/** One of MODEL_NAMES. */
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 const BUILDERS: Record<ModelName, (dataShape: number[], wrap: WrapLayer) => ModelSpec> = {
@@ -21,6 +23,7 @@ const BUILDERS: Record<ModelName, (dataShape: number[], wrap: WrapLayer) => Mode
   'sn-cnn': snCnn,
 };
 
+/** Options of `buildGan`. */
 export interface BuildGanOptions {
   /** Shape of one data sample, e.g. [2] or [28, 28, 3]. */
   dataShape: number[];
@@ -32,15 +35,18 @@ export interface BuildGanOptions {
   random: Random;
 }
 
+/** A generator and discriminator built for one data shape. */
 export interface Gan {
   name: ModelName;
   generator: Generator;
   discriminator: Discriminator;
   /** Pixel range of generated images ('unit' [0,1], 'symmetric' [−1,1]) or null for vector data. */
   pixelRange: 'unit' | 'symmetric' | null;
+  /** Dispose both networks. */
   dispose(): void;
 }
 
+/** Build, create and initialise (from the seeded Random) the named model's two networks for a data shape. */
 export function buildGan(name: string, opts: BuildGanOptions): Gan {
   if (!(MODEL_NAMES as readonly string[]).includes(name)) {
     throw usageError(`unknown model "${name}": expected one of ${MODEL_NAMES.join(', ')}`);

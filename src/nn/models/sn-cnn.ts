@@ -11,6 +11,9 @@ import type { ModelSpec, WrapLayer } from './types.js';
 
 export const SN_CNN_LATENT_DIM = 128;
 
+/**
+ * The SN-GAN paper's standard CNN for square H×W×C images (H divisible by 8), generator output in [−1, 1].
+ */
 export function snCnn(dataShape: number[], wrap: WrapLayer): ModelSpec {
   const [height, width, channels] = dataShape;
   if (dataShape.length !== 3 || height !== width || height % 8 !== 0) {
