@@ -32,7 +32,7 @@ export function singularValuesOf(data: ArrayLike<number>, rows: number, cols: nu
   // Power-of-two scaling (exact) to max|w| ≈ 1, so the squared norms below cannot over- or underflow.
   let maxAbs = 0;
   for (let i = 0; i < data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(data[i]));
-  const scale = maxAbs > 0 ? 2 ** -Math.round(Math.log2(maxAbs)) : 1;
+  const scale = maxAbs > 0 ? 2 ** Math.max(-1000, Math.min(1000, -Math.round(Math.log2(maxAbs)))) : 1;
   const a = new Float64Array(p * q);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {

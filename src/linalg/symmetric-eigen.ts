@@ -360,6 +360,11 @@ function tridiagonalEigen(
           const a = Math.abs(y[k]);
           if (a > scale) scale = a;
         }
+        if (!(scale > 0 && scale < Number.POSITIVE_INFINITY)) {
+          // the start fell (numerically) into the span of the cluster's earlier vectors: restart
+          for (let k = 0; k < size; k++) y[k] = nextRandom();
+          continue;
+        }
         const inverseScale = 1 / scale;
         for (let k = 0; k < size; k++) y[k] *= inverseScale;
         if (iteration >= 2 && scale * norm >= 1e8) break;
@@ -442,26 +447,39 @@ export function symmetricEigen(
   opts: { method?: 'inverse-iteration' | 'ql' } = {},
 ): EigenResult {
   checkInput(a, n);
-  // tred2 reads V[k][j] (k ≥ j) = t[j*n+k]: the lower triangle of A transposed into the upper of t.
   // Scale by a power of two (exact) so max|a| ≈ 1: QL's products of off-diagonals would otherwise overflow
   // near 1e154 or lose digits in subnormals near 1e-154 (LAPACK's dsyev scales for the same reason).
   let maxAbs = 0;
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) maxAbs = Math.max(maxAbs, Math.abs(a[i * n + j]));
-  const scale = maxAbs > 0 ? 2 ** -Math.round(Math.log2(maxAbs)) : 1;
-  const t = scratch(n).t;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      const x = a[i * n + j] * scale;
-      t[j * n + i] = x;
-      t[i * n + j] = x;
-    }
-  }
-  const values = new Float64Array(n);
+  const scale = maxAbs > 0 ? 2 ** Math.max(-1000, Math.min(1000, -Math.round(Math.log2(maxAbs)))) : 1;
   if (n === 1) return { values: Float64Array.of(a[0]), vectors: Float64Array.of(1) };
-  const { e, cosines, sines } = scratch(n);
-  const result = solveScaled(t, n, values, e, cosines, sines, opts.method === 'ql');
+  const { t, e, cosines, sines } = scratch(n);
+  // tred2 reads V[k][j] (k ≥ j) = t[j*n+k]: the lower triangle of A transposed into the upper of t.
+  const load = () => {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        const x = a[i * n + j] * scale;
+        t[j * n + i] = x;
+        t[i * n + j] = x;
+      }
+    }
+  };
+  const values = new Float64Array(n);
+  load();
+  const ql = opts.method === 'ql';
+  let result = solveScaled(t, n, values, e, cosines, sines, ql);
+  if (!ql && !allFinite(result.vectors)) {
+    // Safety net (never observed in our tests): inverse iteration produced a non-finite vector; redo with QL.
+    load();
+    result = solveScaled(t, n, values, e, cosines, sines, true);
+  }
   if (scale !== 1) for (let i = 0; i < n; i++) values[i] /= scale;
   return result;
+}
+
+function allFinite(x: Float64Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
 }
 
 function solveScaled(
