@@ -1,4 +1,9 @@
 // dppgan's public API: re-exports only.
+/**
+ * dppgan: diverse and stable GANs on TensorFlow.js — the GDPP loss, spectral normalization, and the trainer,
+ * data, metrics and reports around them. Import from `'dppgan'`; see also {@link dppgan/layers}.
+ * @module dppgan
+ */
 export * from './backend/index.js';
 export * from './data/index.js';
 export { DppganError, runtimeError, usageError } from './errors.js';
