@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
-import { eigh, eighBackward, symmetricEigen } from '../src/linalg/index.js';
+import { eigh, eighBackward, float32Products, symmetricEigen } from '../src/linalg/index.js';
 
 /** mulberry32: a tiny seeded PRNG, uniform in [-1, 1). */
 function random(seed: number): () => number {
@@ -126,6 +126,25 @@ describe('eigh gradient', () => {
       const fd = (objective64(plus, n, c, w) - objective64(minus, n, c, w)) / (2 * h);
       expect(Math.abs(fd - g[i * n + j])).toBeLessThan(1e-7);
     }
+  });
+
+  it('float32 products (used by the op for n ≥ 64) give the Float64 backward to ~1e-5', () => {
+    const n = 80;
+    const a = randomSymmetric(n, 81);
+    const r = random(82);
+    const c = Float64Array.from({ length: n }, () => r());
+    const w = Float64Array.from({ length: n * n }, () => r());
+    const { values, vectors } = symmetricEigen(a, n);
+    const exact = eighBackward(values, vectors, c, w, n);
+    const mixed = eighBackward(values, vectors, c, w, n, 1e-8, float32Products);
+    let err = 0;
+    let scale = 0;
+    for (let i = 0; i < n * n; i++) {
+      err = Math.max(err, Math.abs(exact[i] - mixed[i]));
+      scale = Math.max(scale, Math.abs(exact[i]));
+    }
+    expect(scale).toBeGreaterThan(0.1);
+    expect(err / scale).toBeLessThan(1e-4);
   });
 
   it('degenerate and near-degenerate spectra give finite gradients; gauge-invariant parts stay exact', () => {

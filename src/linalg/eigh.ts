@@ -11,7 +11,8 @@
 // degenerate eigenspace, which is what a gauge-invariant loss sees anyway.)
 import * as tf from '@tensorflow/tfjs-core';
 import { runtimeError, usageError } from '../errors.js';
-import { matmul, matmulTransA, matmulTransB } from './matrix.js';
+import { transposeOf } from './matrix.js';
+import { float32Products, float64Products, type MatrixProducts } from './products.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 
 /** Options of `eigh` (degenerate-pair damping and the symmetry check). */
@@ -36,8 +37,9 @@ export function broadening(values: Float64Array, gapTolerance: number): number {
 }
 
 /**
- * Float64 backward of the symmetric eigendecomposition: given V (n×n, eigenvectors as columns, row-major),
- * λ and the upstream gradients λ̄ (n) and V̄ (n×n), returns the symmetric Ā (n×n). Cost 3n³ multiply-adds.
+ * Backward of the symmetric eigendecomposition: given V (n×n, eigenvectors as columns, row-major), λ and the
+ * upstream gradients λ̄ (n) and V̄ (n×n), returns the symmetric Ā (n×n). Its 3 n³ products run in `products`
+ * (Float64 by default; the op passes float32 tfjs products for n ≥ 64 off the cpu backend, ~5× faster).
  */
 export function eighBackward(
   values: Float64Array,
@@ -46,10 +48,13 @@ export function eighBackward(
   gradVectors: Float64Array | null,
   n: number,
   gapTolerance = 1e-8,
+  products: MatrixProducts = float64Products,
 ): Float64Array {
   const epsilon = broadening(values, gapTolerance);
   // inner = diag(λ̄) + F∘(Vᵀ V̄)
-  const inner = gradVectors === null ? new Float64Array(n * n) : matmulTransA(vectors, gradVectors, n, n, n);
+  const vectorsT = transposeOf(vectors, n, n);
+  const inner =
+    gradVectors === null ? new Float64Array(n * n) : products.multiply(vectorsT, gradVectors, n, n, n);
   for (let i = 0; i < n; i++) {
     const row = i * n;
     for (let j = 0; j < n; j++) {
@@ -57,7 +62,7 @@ export function eighBackward(
     }
     if (gradValues !== null) inner[row + i] = gradValues[i];
   }
-  const grad = matmulTransB(matmul(vectors, inner, n, n, n), vectors, n, n, n);
+  const grad = products.multiply(products.multiply(vectors, inner, n, n, n), vectorsT, n, n, n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < i; j++) {
       const s = 0.5 * (grad[i * n + j] + grad[j * n + i]);
@@ -138,7 +143,8 @@ export function eigh(a: tf.Tensor2D, opts: EighOptions = {}): { values: tf.Tenso
       const g = dy.dataSync();
       const gradVectors = new Float64Array(n * n);
       for (let i = 0; i < n * n; i++) gradVectors[i] = g[n + i];
-      const gradA = eighBackward(values, vectors, g.subarray(0, n), gradVectors, n, gapTolerance);
+      const products = n >= 64 && tf.getBackend() !== 'cpu' ? float32Products : float64Products;
+      const gradA = eighBackward(values, vectors, g.subarray(0, n), gradVectors, n, gapTolerance, products);
       return tf.tensor2d(Float32Array.from(gradA), [n, n], x.dtype === 'float32' ? 'float32' : undefined);
     };
     return { value, gradFunc };
