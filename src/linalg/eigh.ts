@@ -1,5 +1,6 @@
-// eigh: differentiable symmetric eigendecomposition as a tfjs op (tfjs has none). Forward and backward run in
-// Float64 plain TypeScript (symmetric-eigen.ts); the tensors carry float32.
+// eigh: differentiable symmetric eigendecomposition as a tfjs op (tfjs has none). The decomposition runs in
+// Float64 plain TypeScript (symmetric-eigen.ts), the backward's algebra too (its three n×n products in float32
+// tfjs matMul for n ≥ 64 off the cpu backend); the tensors carry float32.
 // Forward: sym(A) = (A + Aᵀ)/2 = V·diag(λ)·Vᵀ, λ ascending, V's columns unit eigenvectors, each column's
 // largest-|component| entry positive (a locally constant choice, so it does not enter the gradient).
 // Backward (e.g. Giles 2008; PAPERS.md §2): Ā = sym( V·(diag(λ̄) + F∘(Vᵀ·V̄))·Vᵀ ), F_ij = 1/(λ_j − λ_i), F_ii = 0.
@@ -132,8 +133,7 @@ export function eigh(a: tf.Tensor2D, opts: EighOptions = {}): { values: tf.Tenso
   const n = a.shape[0];
   // customGrad takes a single output, so values and vectors travel packed as one (n+1)×n tensor:
   // row 0 = values, rows 1..n = vectors.
-  const packedOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const x = args[0] as tf.Tensor;
+  const packedOp = tf.customGrad((..._inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const { values, vectors } = symmetricEigen(sym, n);
     const packed = new Float32Array((n + 1) * n);
     packed.set(values, 0);
@@ -145,7 +145,7 @@ export function eigh(a: tf.Tensor2D, opts: EighOptions = {}): { values: tf.Tenso
       for (let i = 0; i < n * n; i++) gradVectors[i] = g[n + i];
       const products = n >= 64 && tf.getBackend() !== 'cpu' ? float32Products : float64Products;
       const gradA = eighBackward(values, vectors, g.subarray(0, n), gradVectors, n, gapTolerance, products);
-      return tf.tensor2d(Float32Array.from(gradA), [n, n], x.dtype === 'float32' ? 'float32' : undefined);
+      return tf.tensor2d(new Float32Array(gradA), [n, n]);
     };
     return { value, gradFunc };
   });
