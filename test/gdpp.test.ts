@@ -315,5 +315,13 @@ describe('gdppLoss input validation', () => {
     );
     expect(() => gdppLoss(tf.ones([2, 2]) as tf.Tensor2D, bad)).toThrow(/phiReal has a non-finite feature/);
     expect(() => gdppLoss(a, a, { magnitudeWeight: Number.NaN })).toThrow(/magnitudeWeight must be finite/);
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
+    expect(() => gdppLoss(a, a, { precision: 'float16' as any })).toThrow(
+      /precision must be 'float64' or 'float32'/,
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
+    expect(() => gdppLoss(a, a, { path: 'diagonal' as any })).toThrow(
+      /path must be 'auto', 'kernel' or 'gram'/,
+    );
   });
 });

@@ -164,6 +164,28 @@ function checkFeatures(name: string, h: ArrayLike<number>, d: number): void {
   }
 }
 
+/** Validated options with defaults (throws a usage error naming the bad option). */
+function resolveOptions(opts: GdppOptions): {
+  weight: number;
+  signInvariant: boolean;
+  gapTolerance: number;
+  requested: 'auto' | 'kernel' | 'gram';
+} {
+  const weight = opts.magnitudeWeight ?? 1e-4;
+  const signInvariant = opts.signInvariant ?? false;
+  const gapTolerance = opts.gapTolerance ?? 1e-6;
+  const requested = opts.path ?? 'auto';
+  if (!Number.isFinite(weight)) throw usageError(`gdppLoss: magnitudeWeight must be finite, got ${weight}`);
+  if (!(gapTolerance >= 0)) throw usageError(`gdppLoss: gapTolerance must be ≥ 0, got ${gapTolerance}`);
+  if (!['auto', 'kernel', 'gram'].includes(requested)) {
+    throw usageError(`gdppLoss: path must be 'auto', 'kernel' or 'gram', got '${requested}'`);
+  }
+  if (opts.precision !== undefined && opts.precision !== 'float64' && opts.precision !== 'float32') {
+    throw usageError(`gdppLoss: precision must be 'float64' or 'float32', got '${opts.precision}'`);
+  }
+  return { weight, signInvariant, gapTolerance, requested };
+}
+
 /**
  * The GDPP loss and (lazily) its gradient w.r.t. the raw fake features, in Float64 (the products in float32
  * with `precision: 'float32'`).
@@ -176,15 +198,7 @@ export function gdppLoss64(
   d: number,
   opts: GdppOptions = {},
 ): GdppResult {
-  const weight = opts.magnitudeWeight ?? 1e-4;
-  const signInvariant = opts.signInvariant ?? false;
-  const gapTolerance = opts.gapTolerance ?? 1e-6;
-  const requested = opts.path ?? 'auto';
-  if (!Number.isFinite(weight)) throw usageError(`gdppLoss: magnitudeWeight must be finite, got ${weight}`);
-  if (!(gapTolerance >= 0)) throw usageError(`gdppLoss: gapTolerance must be ≥ 0, got ${gapTolerance}`);
-  if (!['auto', 'kernel', 'gram'].includes(requested)) {
-    throw usageError(`gdppLoss: path must be 'auto', 'kernel' or 'gram', got '${requested}'`);
-  }
+  const { weight, signInvariant, gapTolerance, requested } = resolveOptions(opts);
   if (hFake.length !== b * d || hReal.length !== b * d) {
     throw usageError(
       `gdppLoss: expected ${b}×${d} features, got ${hFake.length} and ${hReal.length} numbers`,
@@ -316,6 +330,7 @@ export function gdppLoss(phiFake: tf.Tensor2D, phiReal: tf.Tensor2D, opts: GdppO
     );
   }
   if (b < 1 || d < 1) throw usageError(`gdppLoss: phiFake must be non-empty, got [${b}, ${d}]`);
+  resolveOptions(opts); // fail before entering the op
   const real = phiReal.dataSync();
   const precision = opts.precision ?? (tf.getBackend() === 'cpu' ? 'float64' : 'float32');
   const resolved: GdppOptions = { ...opts, precision };
