@@ -76,18 +76,35 @@ function reduceToTridiagonal(t: Float64Array, n: number, d: Float64Array, e: Flo
       h -= f * g;
       d[i - 1] = f - g;
       for (let j = 0; j < i; j++) e[j] = 0;
-      // e = A(0:i,0:i)·d using the lower triangle stored in rows of t (V[k][j] = t[j*n+k], k ≥ j).
-      for (let j = 0; j < i; j++) {
+      // e = A(0:i,0:i)·d using the lower triangle stored in rows of t (V[k][j] = t[j*n+k], k ≥ j); two rows per
+      // pass, so each d[k] load and e[k] update serves both.
+      let j = 0;
+      for (; j + 1 < i; j += 2) {
+        const r0 = j * n;
+        const r1 = r0 + n;
+        const f0 = d[j];
+        const f1 = d[j + 1];
+        t[i * n + j] = f0; // V[j][i]
+        t[i * n + j + 1] = f1;
+        const a01 = t[r0 + j + 1];
+        let g0 = e[j] + t[r0 + j] * f0 + a01 * f1;
+        let g1 = e[j + 1] + a01 * f0 + t[r1 + j + 1] * f1;
+        for (let k = j + 2; k < i; k++) {
+          const a0 = t[r0 + k];
+          const a1 = t[r1 + k];
+          const dk = d[k];
+          g0 += a0 * dk;
+          g1 += a1 * dk;
+          e[k] += a0 * f0 + a1 * f1;
+        }
+        e[j] = g0;
+        e[j + 1] = g1;
+      }
+      if (j < i) {
         const row = j * n;
         f = d[j];
-        t[i * n + j] = f; // V[j][i] = f
-        g = e[j] + t[row + j] * f;
-        for (let k = j + 1; k < i; k++) {
-          const v = t[row + k];
-          g += v * d[k];
-          e[k] += v * f;
-        }
-        e[j] = g;
+        t[i * n + j] = f;
+        e[j] += t[row + j] * f; // j = i − 1: the diagonal is its only element
       }
       f = 0;
       for (let j = 0; j < i; j++) {
@@ -96,13 +113,34 @@ function reduceToTridiagonal(t: Float64Array, n: number, d: Float64Array, e: Flo
       }
       const hh = f / (h + h);
       for (let j = 0; j < i; j++) e[j] -= hh * d[j];
-      for (let j = 0; j < i; j++) {
+      // rank-2 update A −= d·eᵀ + e·dᵀ (lower triangle), two rows per pass
+      j = 0;
+      for (; j + 1 < i; j += 2) {
+        const r0 = j * n;
+        const r1 = r0 + n;
+        const f0 = d[j];
+        const g0 = e[j];
+        const f1 = d[j + 1];
+        const g1 = e[j + 1];
+        t[r0 + j] -= f0 * g0 + g0 * f0;
+        for (let k = j + 1; k < i; k++) {
+          const ek = e[k];
+          const dk = d[k];
+          t[r0 + k] -= f0 * ek + g0 * dk;
+          t[r1 + k] -= f1 * ek + g1 * dk;
+        }
+        d[j] = t[r0 + i - 1]; // V[i-1][j]
+        t[r0 + i] = 0; // V[i][j]
+        d[j + 1] = t[r1 + i - 1];
+        t[r1 + i] = 0;
+      }
+      if (j < i) {
         const row = j * n;
         f = d[j];
         g = e[j];
-        for (let k = j; k < i; k++) t[row + k] -= f * e[k] + g * d[k];
-        d[j] = t[row + i - 1]; // V[i-1][j]
-        t[row + i] = 0; // V[i][j]
+        t[row + j] -= f * g + g * f; // j = i − 1: only the diagonal
+        d[j] = t[row + i - 1];
+        t[row + i] = 0;
       }
     }
     d[i] = h;
