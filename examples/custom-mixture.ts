@@ -1,8 +1,8 @@
 // Train a GDPP-GAN on your own Gaussian mixture through the dppgan API and print its mode coverage.
-// Run: npx tsx examples/custom-mixture.ts [iterations]        (default 2000)
+// Run: npx tsx examples/custom-mixture.ts [iterations]        (default 1000)
 import { createDataset, initBackend, modeCoverage, parseConfig, Random, Trainer } from 'dppgan';
 
-const iterations = Number(process.argv[2] ?? 2000);
+const iterations = Number(process.argv[2] ?? 1000);
 const backend = await initBackend(); // tfjs-node when installed, else wasm
 
 // Any centres in any dimension: here six modes, five on a line and one above it.
@@ -15,6 +15,7 @@ const config = parseConfig({
   iterations,
   batchSize: 256,
   seed: 1,
+  optim: { d: { lr: 1e-3 } }, // D learns faster than the paper's 1e-4 (tuned for 25,000 steps)
 });
 const trainer = new Trainer(config, { dataset: createDataset(config.data) });
 for (let step = 1; step <= iterations; step++) {

@@ -62,6 +62,7 @@ describe('examples', () => {
       iterations,
       batchSize: 256,
       seed: 1,
+      optim: { d: { lr: 1e-3 } },
     });
     const trainer = new Trainer(config, { dataset: createDataset(config.data) });
     for (let step = 0; step < iterations; step++) trainer.trainStep();
