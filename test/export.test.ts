@@ -211,8 +211,8 @@ describe('dppgan export --what discriminator (spectral norm)', () => {
   });
 });
 
-describe('dppgan export of a tanh image generator (sn-cnn on 8×8 RGB PNGs)', () => {
-  it('outputs data-space pixels in [0, 1], equal to `dppgan sample`', async () => {
+describe('dppgan export of a tanh image GAN (sn-cnn on 8×8 RGB PNGs)', () => {
+  it('generator: data-space pixels in [0, 1] equal to `dppgan sample`; discriminator: data-space input', async () => {
     const images = join(scratch, 'pngs');
     mkdirSync(images);
     const random = new Random(11);
@@ -248,6 +248,22 @@ describe('dppgan export of a tanh image generator (sn-cnn on 8×8 RGB PNGs)', ()
     expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...values)).toBeLessThanOrEqual(1);
     expect(Math.max(...values) - Math.min(...values)).toBeGreaterThan(0.01);
+
+    // The discriminator export takes data-space images too: D(2x − 1) as the trainer applies it.
+    const dOut = join(scratch, 'image-discriminator');
+    expect((await cli('export', '--run', run, '--out', dOut, '--what', 'discriminator')).code).toBe(0);
+    const discriminator = await tfl.loadLayersModel(fileLoadHandler(dOut));
+    const batch = tf.tensor(values.slice(0, 4 * 192), [4, 192]);
+    const exported = Array.from((discriminator.predict(batch) as tf.Tensor).dataSync());
+    const trainer = await openRun(run);
+    const direct = tf.tidy(() =>
+      Array.from(trainer.gan.discriminator.apply(tf.sub(tf.mul(batch, 2), 1), false).dataSync()),
+    );
+    trainer.dispose();
+    discriminator.dispose();
+    batch.dispose();
+    expect(exported).toHaveLength(4);
+    expect(Math.max(...exported.map((v, i) => Math.abs(v - direct[i])))).toBeLessThan(1e-5);
   });
 });
 
