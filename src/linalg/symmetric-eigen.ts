@@ -76,35 +76,66 @@ function reduceToTridiagonal(t: Float64Array, n: number, d: Float64Array, e: Flo
       h -= f * g;
       d[i - 1] = f - g;
       for (let j = 0; j < i; j++) e[j] = 0;
-      // e = A(0:i,0:i)·d using the lower triangle stored in rows of t (V[k][j] = t[j*n+k], k ≥ j); two rows per
-      // pass, so each d[k] load and e[k] update serves both.
+      // e = A(0:i,0:i)·d using the lower triangle stored in rows of t (V[k][j] = t[j*n+k], k ≥ j); four rows
+      // per pass, so each d[k] load and e[k] update serves all four.
       let j = 0;
-      for (; j + 1 < i; j += 2) {
+      for (; j + 3 < i; j += 4) {
         const r0 = j * n;
         const r1 = r0 + n;
+        const r2 = r1 + n;
+        const r3 = r2 + n;
         const f0 = d[j];
         const f1 = d[j + 1];
-        t[i * n + j] = f0; // V[j][i]
-        t[i * n + j + 1] = f1;
-        const a01 = t[r0 + j + 1];
-        let g0 = e[j] + t[r0 + j] * f0 + a01 * f1;
-        let g1 = e[j + 1] + a01 * f0 + t[r1 + j + 1] * f1;
-        for (let k = j + 2; k < i; k++) {
+        const f2 = d[j + 2];
+        const f3 = d[j + 3];
+        const ti = i * n + j;
+        t[ti] = f0; // V[j][i]
+        t[ti + 1] = f1;
+        t[ti + 2] = f2;
+        t[ti + 3] = f3;
+        // the symmetric 4×4 diagonal block (upper part of rows j..j+3)
+        const s00 = t[r0 + j];
+        const s01 = t[r0 + j + 1];
+        const s02 = t[r0 + j + 2];
+        const s03 = t[r0 + j + 3];
+        const s11 = t[r1 + j + 1];
+        const s12 = t[r1 + j + 2];
+        const s13 = t[r1 + j + 3];
+        const s22 = t[r2 + j + 2];
+        const s23 = t[r2 + j + 3];
+        const s33 = t[r3 + j + 3];
+        let g0 = e[j] + s00 * f0 + s01 * f1 + s02 * f2 + s03 * f3;
+        let g1 = e[j + 1] + s01 * f0 + s11 * f1 + s12 * f2 + s13 * f3;
+        let g2 = e[j + 2] + s02 * f0 + s12 * f1 + s22 * f2 + s23 * f3;
+        let g3 = e[j + 3] + s03 * f0 + s13 * f1 + s23 * f2 + s33 * f3;
+        for (let k = j + 4; k < i; k++) {
           const a0 = t[r0 + k];
           const a1 = t[r1 + k];
+          const a2 = t[r2 + k];
+          const a3 = t[r3 + k];
           const dk = d[k];
           g0 += a0 * dk;
           g1 += a1 * dk;
-          e[k] += a0 * f0 + a1 * f1;
+          g2 += a2 * dk;
+          g3 += a3 * dk;
+          e[k] += a0 * f0 + a1 * f1 + a2 * f2 + a3 * f3;
         }
         e[j] = g0;
         e[j + 1] = g1;
+        e[j + 2] = g2;
+        e[j + 3] = g3;
       }
-      if (j < i) {
+      for (; j < i; j++) {
         const row = j * n;
         f = d[j];
         t[i * n + j] = f;
-        e[j] += t[row + j] * f; // j = i − 1: the diagonal is its only element
+        g = e[j] + t[row + j] * f;
+        for (let k = j + 1; k < i; k++) {
+          const v = t[row + k];
+          g += v * d[k];
+          e[k] += v * f;
+        }
+        e[j] = g;
       }
       f = 0;
       for (let j = 0; j < i; j++) {
@@ -113,34 +144,57 @@ function reduceToTridiagonal(t: Float64Array, n: number, d: Float64Array, e: Flo
       }
       const hh = f / (h + h);
       for (let j = 0; j < i; j++) e[j] -= hh * d[j];
-      // rank-2 update A −= d·eᵀ + e·dᵀ (lower triangle), two rows per pass
+      // rank-2 update A −= d·eᵀ + e·dᵀ (lower triangle), four rows per pass; the block's d's are overwritten
+      // (with the next step's Householder source, V[i-1][j]) only after all four rows used them.
       j = 0;
-      for (; j + 1 < i; j += 2) {
+      for (; j + 3 < i; j += 4) {
         const r0 = j * n;
         const r1 = r0 + n;
+        const r2 = r1 + n;
+        const r3 = r2 + n;
         const f0 = d[j];
-        const g0 = e[j];
         const f1 = d[j + 1];
+        const f2 = d[j + 2];
+        const f3 = d[j + 3];
+        const g0 = e[j];
         const g1 = e[j + 1];
-        t[r0 + j] -= f0 * g0 + g0 * f0;
-        for (let k = j + 1; k < i; k++) {
+        const g2 = e[j + 2];
+        const g3 = e[j + 3];
+        // diagonal block: row p, columns j+p .. j+3
+        t[r0 + j] -= 2 * f0 * g0;
+        t[r0 + j + 1] -= f0 * g1 + g0 * f1;
+        t[r0 + j + 2] -= f0 * g2 + g0 * f2;
+        t[r0 + j + 3] -= f0 * g3 + g0 * f3;
+        t[r1 + j + 1] -= 2 * f1 * g1;
+        t[r1 + j + 2] -= f1 * g2 + g1 * f2;
+        t[r1 + j + 3] -= f1 * g3 + g1 * f3;
+        t[r2 + j + 2] -= 2 * f2 * g2;
+        t[r2 + j + 3] -= f2 * g3 + g2 * f3;
+        t[r3 + j + 3] -= 2 * f3 * g3;
+        for (let k = j + 4; k < i; k++) {
           const ek = e[k];
           const dk = d[k];
           t[r0 + k] -= f0 * ek + g0 * dk;
           t[r1 + k] -= f1 * ek + g1 * dk;
+          t[r2 + k] -= f2 * ek + g2 * dk;
+          t[r3 + k] -= f3 * ek + g3 * dk;
         }
-        d[j] = t[r0 + i - 1]; // V[i-1][j]
+        d[j] = t[r0 + i - 1];
         t[r0 + i] = 0; // V[i][j]
         d[j + 1] = t[r1 + i - 1];
         t[r1 + i] = 0;
+        d[j + 2] = t[r2 + i - 1];
+        t[r2 + i] = 0;
+        d[j + 3] = t[r3 + i - 1];
+        t[r3 + i] = 0;
       }
-      if (j < i) {
+      for (; j < i; j++) {
         const row = j * n;
         f = d[j];
         g = e[j];
-        t[row + j] -= f * g + g * f; // j = i − 1: only the diagonal
-        d[j] = t[row + i - 1];
-        t[row + i] = 0;
+        for (let k = j; k < i; k++) t[row + k] -= f * e[k] + g * d[k];
+        d[j] = t[row + i - 1]; // V[i-1][j]
+        t[row + i] = 0; // V[i][j]
       }
     }
     d[i] = h;
