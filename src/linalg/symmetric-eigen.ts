@@ -429,17 +429,27 @@ function tridiagonalEigen(
       // Solve until the amplification shows the shift is (numerically) an eigenvalue: at least 2, at most 5.
       for (let iteration = 1; iteration <= 5; iteration++) {
         // solve P·L·U·x = y in place (u0 holds the reciprocal pivots)
+        // (carry = y[k] after the row swaps so far; selects instead of a data-dependent branch)
+        let carry = y[0];
         for (let k = 0; k < size - 1; k++) {
-          if (swapped[k] === 1) {
-            const tmp = y[k];
-            y[k] = y[k + 1];
-            y[k + 1] = tmp;
-          }
-          y[k + 1] -= mult[k] * y[k];
+          const next = y[k + 1];
+          const swap = swapped[k] === 1;
+          const top = swap ? next : carry;
+          const bottom = swap ? carry : next;
+          y[k] = top;
+          carry = bottom - mult[k] * top;
         }
-        y[size - 1] *= u0[size - 1];
-        if (size > 1) y[size - 2] = (y[size - 2] - u1[size - 2] * y[size - 1]) * u0[size - 2];
-        for (let k = size - 3; k >= 0; k--) y[k] = (y[k] - u1[k] * y[k + 1] - u2[k] * y[k + 2]) * u0[k];
+        y[size - 1] = carry;
+        // back substitution with U (diagonal reciprocals u0, super-diagonals u1, u2), y[k+1], y[k+2] in registers
+        let y2 = 0;
+        let y1 = y[size - 1] * u0[size - 1];
+        y[size - 1] = y1;
+        for (let k = size - 2; k >= 0; k--) {
+          const yk = (y[k] - u1[k] * y1 - u2[k] * y2) * u0[k];
+          y[k] = yk;
+          y2 = y1;
+          y1 = yk;
+        }
         // re-orthogonalise against the cluster's earlier vectors (rows of zt), then normalise
         for (let q = clusterStart; q < j; q++) {
           const other = (start + q) * n + start;
