@@ -13,6 +13,7 @@ import { configHash, loadConfigFile, type TrainConfig } from './config.js';
 import { type LogRecord, RunLogger } from './logger.js';
 import { type StepStats, Trainer } from './trainer.js';
 
+/** Options of `trainRun`. */
 export interface TrainRunOptions {
   runDir: string;
   /** Continue the run in runDir from its checkpoint. */
@@ -25,6 +26,7 @@ export interface TrainRunOptions {
   signal?: AbortSignal;
 }
 
+/** What `trainRun` returns: the trainer (caller disposes it), the config and timing. */
 export interface TrainRunResult {
   trainer: Trainer;
   config: TrainConfig;
@@ -154,7 +156,10 @@ export async function openRun(runDir: string): Promise<Trainer> {
     trainer.dispose();
     throw error;
   }
-  if (trainer.step === 0) throw runtimeError(`${dir}: the checkpoint holds an untrained model (step 0)`);
+  if (trainer.step === 0) {
+    trainer.dispose();
+    throw runtimeError(`${dir}: the checkpoint holds an untrained model (step 0)`);
+  }
   return trainer;
 }
 
