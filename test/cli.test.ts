@@ -160,6 +160,29 @@ describe('dppgan CLI (in-process)', () => {
     oneLine(truncated.err);
   });
 
+  it('image runs: dcgan-smnist on Stacked-MNIST trains, and sample .png writes a deterministic grid', async () => {
+    const config = join(scratch, 'smnist.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        data: { kind: 'stacked-mnist' },
+        model: 'dcgan-smnist',
+        gdpp: { weight: 1 },
+        iterations: 1,
+        batchSize: 4,
+        backend: 'wasm',
+      }),
+    );
+    const dir = join(scratch, 'smnist');
+    expect((await cli('train', '--config', config, '--out', dir)).code).toBe(0);
+    const a = join(scratch, 'grid-a.png');
+    const b = join(scratch, 'grid-b.png');
+    expect((await cli('sample', '--run', dir, '--n', '8', '--out', a)).code).toBe(0);
+    expect((await cli('sample', '--run', dir, '--n', '8', '--out', b)).code).toBe(0);
+    expect(readFileSync(a).subarray(1, 4).toString()).toBe('PNG');
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+  });
+
   it('--help works on every command', async () => {
     for (const command of ['demo', 'train', 'sample', 'eval']) {
       const result = await cli(command, '--help');

@@ -4,7 +4,9 @@
 // Determinism: generated samples come from `Random(seed)` only (the same as `dppgan sample --seed`), real
 // reference samples from `Random(seed).fork('real')`.
 import { join } from 'node:path';
-import { modeCoverage, slicedWasserstein } from '../metrics/index.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { modeCoverage, modeStatistics, slicedWasserstein, tripleModes } from '../metrics/index.js';
+import { classifyDigits } from '../nn/index.js';
 import { Random } from '../random.js';
 import {
   coverageLabel,
@@ -15,7 +17,7 @@ import {
   writePng,
   writeRunReport,
 } from '../report/index.js';
-import { readLog, type Trainer } from '../train/index.js';
+import { loadOrTrainClassifier, readLog, type Trainer } from '../train/index.js';
 
 export interface EvalMetrics {
   dataset: string;
@@ -29,6 +31,49 @@ export interface EvalMetrics {
   hq?: number;
   /** Vector data: sliced Wasserstein-1 distance between generated and real samples. */
   slicedWasserstein?: number;
+  /** Stacked-MNIST: distinct digit triples among the samples (of 1000), and KL(generated ‖ uniform). */
+  stackedModes?: number;
+  stackedKl?: number;
+  /** Test accuracy of the MNIST classifier that labelled the channels. */
+  classifierAccuracy?: number;
+}
+
+export interface EvaluateOptions {
+  /** Stacked-MNIST: label each channel with the (cached, else trained) MNIST classifier. Default false. */
+  classifier?: boolean;
+}
+
+/** Stacked-MNIST modes (GDPP Table 3): classify each of the 3 channels, count distinct triples, KL to uniform. */
+function stackedMnistMetrics(images: Float32Array, n: number, dim: number[]) {
+  const [height, width] = dim;
+  const classifier = loadOrTrainClassifier();
+  const digits = new Int32Array(3 * n);
+  const chunk = 500;
+  for (let start = 0; start < n; start += chunk) {
+    const m = Math.min(chunk, n - start);
+    const labels = tf.tidy(() => {
+      const x = tf.tensor4d(images.subarray(start * height * width * 3, (start + m) * height * width * 3), [
+        m,
+        height,
+        width,
+        3,
+      ]);
+      // [m, h, w, 3] → [m, 3, h, w] → [3m, h, w, 1]: image-major, channel-minor, as tripleModes expects.
+      const channels = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [3 * m, height, width, 1]) as tf.Tensor4D;
+      const { logits, features } = classifyDigits(classifier.model, channels);
+      features.dispose();
+      return tf.argMax(logits, 1);
+    });
+    digits.set(labels.dataSync(), 3 * start);
+    labels.dispose();
+  }
+  classifier.model.dispose();
+  const stats = modeStatistics(tripleModes(digits, n), 1000);
+  return {
+    stackedModes: stats.modes,
+    stackedKl: round(stats.kl, 4),
+    classifierAccuracy: classifier.testAccuracy,
+  };
 }
 
 export interface Evaluation {
@@ -38,7 +83,12 @@ export interface Evaluation {
 }
 
 /** Generate `samples` points and compare them with as many real ones. */
-export function evaluate(trainer: Trainer, samples: number, seed: number): Evaluation {
+export function evaluate(
+  trainer: Trainer,
+  samples: number,
+  seed: number,
+  opts: EvaluateOptions = {},
+): Evaluation {
   const dataset = trainer.dataset;
   const generated = trainer.generate(samples, new Random(seed));
   const real = dataset.sampleArray(samples, new Random(seed).fork('real'));
@@ -52,6 +102,9 @@ export function evaluate(trainer: Trainer, samples: number, seed: number): Evalu
   if (dataset.dim.length === 1) {
     metrics.slicedWasserstein = round(slicedWasserstein(generated, real, { dim: dataset.dim[0] }), 5);
   }
+  if (opts.classifier && dataset.name === 'stacked-mnist') {
+    Object.assign(metrics, stackedMnistMetrics(generated, samples, dataset.dim));
+  }
   return { metrics, generated, real };
 }
 
@@ -62,6 +115,9 @@ export function metricsLine(metrics: EvalMetrics): string {
   if (metrics.hq !== undefined) parts.push(`HQ ${metrics.hq.toFixed(1)}%`);
   if (metrics.slicedWasserstein !== undefined)
     parts.push(`sliced W1 ${metrics.slicedWasserstein.toFixed(4)}`);
+  if (metrics.stackedModes !== undefined) {
+    parts.push(`modes ${metrics.stackedModes}/1000, KL ${metrics.stackedKl!.toFixed(3)}`);
+  }
   return parts.join(', ') || 'no metrics for this dataset';
 }
 

@@ -1,5 +1,6 @@
 // `dppgan eval --run DIR [--samples N] [--seed N]`: metrics of a trained run (mode coverage and HQ% for
-// mixtures, sliced Wasserstein distance for vector data), printed and written to DIR/eval.json.
+// mixtures, sliced Wasserstein distance for vector data, modes/KL for Stacked-MNIST — the channel classifier is
+// trained once and cached on first use), printed and written to DIR/eval.json.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -17,7 +18,7 @@ export function evalCommand(io: CliIo): Command {
     .action(async (opts: { run: string; samples: number; seed: number }) => {
       const trainer = await openRun(opts.run);
       try {
-        const { metrics } = evaluate(trainer, opts.samples, opts.seed);
+        const { metrics } = evaluate(trainer, opts.samples, opts.seed, { classifier: true });
         writeFileSync(join(opts.run, 'eval.json'), `${JSON.stringify(metrics, null, 2)}\n`);
         io.out(
           `${trainer.config.model} on ${metrics.dataset}, step ${metrics.step}: ${metricsLine(metrics)}`,
