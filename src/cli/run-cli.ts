@@ -8,6 +8,7 @@ import { classifierCommand } from './commands/classifier.js';
 import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
+import { playgroundCommand } from './commands/playground.js';
 import { sampleCommand } from './commands/sample.js';
 import { trainCommand } from './commands/train.js';
 import { type CliIo, processIo } from './io.js';
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     benchCommand(io),
     exportCommand(io),
     classifierCommand(io),
+    playgroundCommand(io),
   ]) {
     program.addCommand(command);
   }
