@@ -4,20 +4,9 @@
 // reverse KL) and the rows (mean ± std over seeds) go to results/synthetic.{json,md,png}.
 // Invariants: a run directory holding eval.json at the requested step is never retrained; an interrupted one is
 // continued with `train --resume` (bit-exact); a row never reads as complete with fewer seeds than asked.
-import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
-import os from 'node:os';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import cliProgress from 'cli-progress';
 import { initBackend } from '../../backend/index.js';
 import { runtimeError, usageError } from '../../errors.js';
 import { evaluateMixture } from '../../metrics/index.js';
@@ -31,8 +20,46 @@ import {
   sideBySidePng,
   writePng,
 } from '../../report/index.js';
-import { hasCheckpoint, loadConfigFile, openRun, readLog } from '../../train/index.js';
+import { loadConfigFile, openRun } from '../../train/index.js';
 import type { CliIo } from '../io.js';
+import {
+  type BenchTask,
+  describeMachine,
+  displayPath,
+  type Experiment,
+  isFinished,
+  loadAverage,
+  METHOD_NAMES,
+  methodRank,
+  readEvalJson,
+  resolveProtocol,
+  round,
+  roundOrNull,
+  runTrainingTasks,
+  secPerIterFromLog,
+  seedsCell,
+  selectMethods,
+  taskState,
+  trainSecondsFromLog,
+  writeAtomic,
+} from './runs.js';
+
+// The shared run machinery, re-exported under its old home.
+export {
+  type BenchTask,
+  childCommand,
+  describeMachine,
+  displayPath,
+  type Experiment,
+  METHOD_NAMES,
+  STOP_GRACE_MS,
+  secPerIterFromLog,
+  seedsCell,
+  type TaskState,
+  taskState,
+  trainArgs,
+  trainSecondsFromLog,
+} from './runs.js';
 
 /** Samples per evaluation (GDPP protocol). */
 export const BENCH_SAMPLES = 2500;
@@ -40,34 +67,11 @@ export const BENCH_SAMPLES = 2500;
 export const BENCH_EVAL_SEED = 0;
 /** Iterations of `--protocol short` unless --iterations says otherwise. */
 export const SHORT_ITERATIONS = 5000;
-/** After a stop request, children still running after this long are terminated. */
-export const STOP_GRACE_MS = 20_000;
 export const SYNTHETIC_DATASETS = ['ring', 'grid'] as const;
-
-/** Config-file method slug → the method name of results files (DESIGN.md "Results files"). */
-export const METHOD_NAMES: Record<string, string> = {
-  gan: 'GAN',
-  'wgan-gp': 'WGAN-GP',
-  'sn-gan': 'SN-GAN',
-  'gdpp-gan': 'GDPP-GAN',
-  'gdpp-sn-gan': 'GDPP+SN-GAN',
-};
-const METHOD_ORDER = Object.keys(METHOD_NAMES);
 
 /** The package's experiments/synthetic (this file is src/cli/bench/ or dist/cli/bench/). */
 export function defaultExperimentsDir(): string {
   return fileURLToPath(new URL('../../../experiments/synthetic', import.meta.url));
-}
-
-export interface Experiment {
-  dataset: string;
-  /** File-name slug, e.g. 'gdpp-gan'. */
-  slug: string;
-  /** Results name, e.g. 'GDPP-GAN' (the slug itself for configs without a standard name). */
-  method: string;
-  file: string;
-  /** The config's own iteration count (the paper protocol). */
-  iterations: number;
 }
 
 /** Every `<dataset>-<method>.json` in `dir` for the synthetic datasets, validated, in table order. */
@@ -88,15 +92,11 @@ export function listExperiments(dir: string): Experiment[] {
       iterations: config.iterations,
     });
   }
-  const rank = (slug: string) => {
-    const k = METHOD_ORDER.indexOf(slug);
-    return k < 0 ? METHOD_ORDER.length : k;
-  };
   const datasetRank = (d: string) => (SYNTHETIC_DATASETS as readonly string[]).indexOf(d);
   return experiments.sort(
     (a, b) =>
       datasetRank(a.dataset) - datasetRank(b.dataset) ||
-      rank(a.slug) - rank(b.slug) ||
+      methodRank(a.slug) - methodRank(b.slug) ||
       a.slug.localeCompare(b.slug),
   );
 }
@@ -120,18 +120,6 @@ export interface SyntheticBenchOptions {
   signal?: AbortSignal;
 }
 
-export interface BenchTask {
-  experiment: Experiment;
-  seed: number;
-  iterations: number;
-  protocol: 'paper' | 'short';
-  runDir: string;
-  /** Child output (stdout + stderr). */
-  logFile: string;
-}
-
-export type TaskState = 'done' | 'resume' | 'restart' | 'fresh';
-
 /** The run directories and output files of one invocation (pure; no training). */
 export function planBench(opts: SyntheticBenchOptions): {
   tasks: BenchTask[];
@@ -147,37 +135,11 @@ export function planBench(opts: SyntheticBenchOptions): {
     }
   }
   const slugs = [...new Set(experiments.map((e) => e.slug))];
-  let selected = slugs;
-  if (opts.methods) {
-    selected = opts.methods.map((m) => {
-      const key = m.trim().toLowerCase();
-      const slug = slugs.find((s) => s === key || (METHOD_NAMES[s] ?? s).toLowerCase() === key);
-      if (!slug) {
-        throw usageError(
-          `--methods: unknown method "${m}": expected some of ${slugs.join(', ')} (configs in ${opts.experiments ?? defaultExperimentsDir()})`,
-        );
-      }
-      return slug;
-    });
-  }
+  const selected = selectMethods(slugs, opts.methods, opts.experiments ?? defaultExperimentsDir());
   const chosen = experiments.filter((e) => datasets.includes(e.dataset) && selected.includes(e.slug));
   if (chosen.length === 0) throw usageError('no experiment config matches --methods and --datasets');
 
-  const paperIterations = new Set(chosen.map((e) => e.iterations));
-  let protocol: 'paper' | 'short' = opts.protocol ?? 'paper';
-  if (opts.iterations !== undefined && !opts.protocol) {
-    protocol = paperIterations.size === 1 && paperIterations.has(opts.iterations) ? 'paper' : 'short';
-  }
-  if (protocol === 'paper' && opts.iterations !== undefined) {
-    const other = chosen.find((e) => e.iterations !== opts.iterations);
-    if (other) {
-      throw usageError(
-        `--protocol paper trains each config for its own ${other.iterations} iterations, got --iterations ${opts.iterations}: drop --iterations or use --protocol short`,
-      );
-    }
-  }
-  const iterationsOf = (e: Experiment) =>
-    protocol === 'paper' ? e.iterations : (opts.iterations ?? SHORT_ITERATIONS);
+  const { protocol, iterationsOf } = resolveProtocol(chosen, opts, SHORT_ITERATIONS);
   const seeds = Array.from({ length: opts.seeds }, (_, k) => k + 1);
   const runs = resolve(opts.runs);
   const tasks: BenchTask[] = [];
@@ -208,140 +170,6 @@ export function planBench(opts: SyntheticBenchOptions): {
       png: join(out, `${stem}.png`),
     },
   };
-}
-
-interface EvalJson {
-  step?: number;
-  modes?: number;
-  totalModes?: number;
-  hq?: number;
-  slicedWasserstein?: number;
-}
-
-function readEvalJson(runDir: string): EvalJson | null {
-  try {
-    return JSON.parse(readFileSync(join(runDir, 'eval.json'), 'utf8')) as EvalJson;
-  } catch {
-    return null;
-  }
-}
-
-/** What a run directory needs: nothing (finished), a resume, a forced restart (no checkpoint yet) or a fresh start. */
-export function taskState(task: BenchTask): TaskState {
-  const { runDir, iterations } = task;
-  if (!existsSync(runDir) || readdirSync(runDir).length === 0) return 'fresh';
-  if (!hasCheckpoint(runDir)) return 'restart';
-  const evaluation = readEvalJson(runDir);
-  if (evaluation?.step === iterations) return 'done';
-  if (evaluation?.step !== undefined && evaluation.step > iterations) {
-    throw usageError(
-      `${runDir} was trained for ${evaluation.step} steps, more than the ${iterations} asked: use another --runs`,
-    );
-  }
-  return 'resume';
-}
-
-/** The `dppgan train` arguments that bring a task's run directory to its iteration count. */
-export function trainArgs(task: BenchTask, state: Exclude<TaskState, 'done'>): string[] {
-  const args = [
-    'train',
-    '--config',
-    task.experiment.file,
-    '--out',
-    task.runDir,
-    '--seed',
-    String(task.seed),
-    '--iterations',
-    String(task.iterations),
-  ];
-  if (state === 'resume') args.push('--resume');
-  if (state === 'restart') args.push('--force');
-  return args;
-}
-
-/** How to start the CLI in a child process: dist/cli/main.js, or src/cli/main.ts through tsx (tests, dev). */
-export function childCommand(): { command: string; args: string[] } {
-  const js = fileURLToPath(new URL('../main.js', import.meta.url));
-  if (existsSync(js)) return { command: process.execPath, args: [js] };
-  const ts = fileURLToPath(new URL('../main.ts', import.meta.url));
-  return { command: process.execPath, args: ['--import', 'tsx', ts] };
-}
-
-/**
- * Seconds per training step from a run's log.jsonl: the median of the records' `secPerStep`, leaving out the
- * first record of each process (start-up, JIT and wasm warm-up) when later ones exist.
- */
-export function secPerIterFromLog(runDir: string): number | null {
-  const log = readLog(join(runDir, 'log.jsonl'));
-  const steady: number[] = [];
-  const all: number[] = [];
-  let previousTime = Number.POSITIVE_INFINITY;
-  for (const record of log) {
-    const value = record.secPerStep;
-    const firstOfProcess = record.time < previousTime;
-    previousTime = record.time;
-    if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-    all.push(value);
-    if (!firstOfProcess) steady.push(value);
-  }
-  const values = steady.length > 0 ? steady : all;
-  if (values.length === 0) return null;
-  values.sort((a, b) => a - b);
-  const mid = values.length >> 1;
-  return values.length % 2 === 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
-/** Training seconds of a run summed over its processes (the last `time` of each). */
-export function trainSecondsFromLog(runDir: string): number {
-  let total = 0;
-  let previous = 0;
-  for (const record of readLog(join(runDir, 'log.jsonl'))) {
-    if (record.time < previous) total += previous;
-    previous = record.time;
-  }
-  return total + previous;
-}
-
-function lastLoggedStep(runDir: string): number {
-  const log = readLog(join(runDir, 'log.jsonl'));
-  return log.length > 0 ? log[log.length - 1].step : 0;
-}
-
-interface ChildOutcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  lastLine: string;
-}
-
-/** Start one `dppgan train` child; output goes to task.logFile. */
-function startChild(task: BenchTask, state: Exclude<TaskState, 'done'>, running: Set<ChildProcess>) {
-  mkdirSync(dirname(task.logFile), { recursive: true });
-  const log = createWriteStream(task.logFile, { flags: 'a' });
-  const { command, args } = childCommand();
-  const argv = [...args, ...trainArgs(task, state)];
-  log.write(`$ ${[command, ...argv].join(' ')}\n`);
-  // Own process group: a terminal Ctrl-C reaches only the bench, which forwards exactly one SIGINT (a second
-  // one would kill a child before it saves its checkpoint).
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  running.add(child);
-  let lastLine = '';
-  const keep = (chunk: Buffer) => {
-    log.write(chunk);
-    const lines = chunk.toString('utf8').trim().split('\n');
-    const line = lines[lines.length - 1]?.trim();
-    if (line) lastLine = line;
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return new Promise<ChildOutcome>((resolveOutcome) => {
-    child.on('error', (error) => {
-      lastLine = error.message;
-    });
-    child.on('close', (code, signal) => {
-      running.delete(child);
-      log.end(`[exit ${code ?? signal}]\n`, () => resolveOutcome({ code, signal, lastLine }));
-    });
-  });
 }
 
 /** One evaluated run (seed) of a row. */
@@ -389,7 +217,10 @@ export async function evaluateRun(
     // The child's eval.json used the same samples: any disagreement means a non-deterministic evaluation.
     const child = readEvalJson(task.runDir);
     let mismatch: string | undefined;
-    if (child && (child.modes !== result.modes || Math.abs((child.hq ?? Number.NaN) - result.hq) > 0.01)) {
+    if (
+      child &&
+      (child.modes !== result.modes || Math.abs(Number(child.hq ?? Number.NaN) - result.hq) > 0.01)
+    ) {
       mismatch = `eval.json says ${child.modes} modes / HQ ${child.hq}%, re-evaluation ${result.modes} / ${result.hq}%`;
     }
     const { name, centres, std } = trainer.dataset;
@@ -470,11 +301,6 @@ const fixed = (v: number | null | undefined, digits: number) =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
 const pm = (mean: number | null, std: number | null, digits: number) =>
   mean === null || !Number.isFinite(mean) ? '–' : `${mean.toFixed(digits)} ± ${fixed(std, digits)}`;
-
-/** "5", or "3/5 (incomplete)" — a partial row never reads as complete. */
-export function seedsCell(row: Pick<SyntheticRow, 'seeds' | 'seedsAsked'>): string {
-  return row.seeds === row.seedsAsked ? String(row.seeds) : `${row.seeds}/${row.seedsAsked} (incomplete)`;
-}
 
 /** The markdown twin of results/synthetic.json. */
 export function syntheticMarkdown(results: SyntheticResults, pngName: string | null): string {
@@ -558,91 +384,8 @@ export function syntheticMarkdown(results: SyntheticResults, pngName: string | n
   return lines.join('\n');
 }
 
-/** "2-core AMD EPYC … (x64 linux), Node v20.x, backend wasm, …" plus the same as fields. */
-export function describeMachine(
-  backend: string,
-  jobs: number,
-): { text: string; info: Record<string, string | number> } {
-  const cpus = os.cpus();
-  const model = (cpus[0]?.model ?? 'unknown CPU').trim().replace(/\s+/g, ' ');
-  const load = os
-    .loadavg()
-    .map((v) => v.toFixed(2))
-    .join(' ');
-  const info = {
-    cores: cpus.length,
-    cpuModel: model,
-    arch: os.arch(),
-    platform: os.platform(),
-    node: process.version,
-    backend,
-    jobs,
-    loadAverageAtStart: load,
-  };
-  return {
-    text: `${cpus.length}-core ${model} (${os.arch()} ${os.platform()}), Node ${process.version}, backend ${backend}, ${jobs} runs in parallel, load average at start ${load} (1/5/15 min)`,
-    info,
-  };
-}
-
-/** `path` relative to `base` when inside it, else absolute. */
-export function displayPath(base: string, path: string): string {
-  const rel = relative(base, path);
-  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
-}
-
-function writeAtomic(path: string, text: string | Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
-
-function roundOrNull(value: number | null, digits: number): number | null {
-  return value === null ? null : round(value, digits);
-}
-
 function taskName(task: BenchTask): string {
   return `${task.experiment.dataset} ${task.experiment.method} seed ${task.seed}`;
-}
-
-/** A progress bar over all training steps still to run (TTY only); lines printed above it. */
-function createBenchProgress(io: CliIo, total: number) {
-  if (!io.isTTY || total === 0) {
-    return { update(_done: number) {}, line: (text: string) => io.out(text), stop() {} };
-  }
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: 'bench {bar} {percentage}% | {value}/{total} steps | ETA {eta_formatted}',
-      hideCursor: true,
-      etaBuffer: 50,
-      fps: 2,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(total, 0);
-  let stopped = false;
-  return {
-    update(done: number) {
-      if (!stopped) bar.update(Math.min(done, total));
-    },
-    line(text: string) {
-      if (!stopped) process.stderr.write('\r\x1b[2K');
-      io.out(text);
-      if (!stopped) bar.render();
-    },
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      bar.stop();
-    },
-  };
 }
 
 /** Run (or resume) every task, evaluate, and write the results files. Throws after writing when runs failed. */
@@ -651,97 +394,33 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
   const { tasks, seeds, protocol, outputs } = planBench(opts);
   const io = opts.io;
   const baseDir = process.cwd();
-  const states = new Map(tasks.map((t) => [t, taskState(t)] as const));
-  const todo = tasks.filter((t) => states.get(t) !== 'done');
+  const finishedBefore = tasks.filter((t) => taskState(t) === 'done').length;
   const backend = await initBackend({ backend: 'auto' });
   const machine = describeMachine(backend, opts.jobs);
   io.out(
-    `dppgan bench synthetic: ${tasks.length} runs (${tasks.length - todo.length} finished earlier), protocol ${protocol}, ` +
+    `dppgan bench synthetic: ${tasks.length} runs (${finishedBefore} finished earlier), protocol ${protocol}, ` +
       `${opts.jobs} in parallel; run directories under ${displayPath(baseDir, resolve(opts.runs))}`,
   );
-
-  // Steps still to train, for the progress bar (a resumed run counts from its last logged step).
-  const startStep = new Map(todo.map((t) => [t, states.get(t) === 'resume' ? lastLoggedStep(t.runDir) : 0]));
-  const total = todo.reduce((sum, t) => sum + t.iterations - (startStep.get(t) ?? 0), 0);
-  const progress = createBenchProgress(io, total);
-  const running = new Set<ChildProcess>();
-  const active = new Set<BenchTask>();
-  let finishedSteps = 0;
-  const poll = setInterval(() => {
-    let steps = finishedSteps;
-    for (const t of active) steps += Math.max(0, lastLoggedStep(t.runDir) - (startStep.get(t) ?? 0));
-    progress.update(steps);
-  }, 2000);
-  const killAll = () => {
-    for (const child of running) child.kill('SIGTERM');
-  };
-  process.once('exit', killAll);
-  // Stop: SIGINT asks each child to save a checkpoint and exit; one still running after the grace period is
-  // terminated (it then resumes from its last periodic checkpoint).
-  let graceTimer: NodeJS.Timeout | undefined;
-  const onAbort = () => {
-    progress.line(
-      `stopping: asking ${running.size} running run(s) to save a checkpoint (terminated after ${STOP_GRACE_MS / 1000} s)`,
-    );
-    for (const child of running) child.kill('SIGINT');
-    graceTimer = setTimeout(killAll, STOP_GRACE_MS);
-    graceTimer.unref();
-  };
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-
-  let reported = 0;
-  const failures: string[] = [];
-  const report = (text: string) => {
-    reported++;
-    progress.line(`[${reported}/${tasks.length}] ${text}`);
-  };
-  for (const t of tasks) {
-    if (states.get(t) !== 'done') continue;
-    const e = readEvalJson(t.runDir);
-    report(
-      `${taskName(t)}: finished earlier, skipped (${e?.modes}/${e?.totalModes} modes, HQ ${e?.hq?.toFixed(1)}%)`,
-    );
-  }
-
-  const queue = [...todo];
-  const worker = async () => {
-    for (;;) {
-      if (opts.signal?.aborted) return;
-      const task = queue.shift();
-      if (!task) return;
-      const state = states.get(task) as Exclude<TaskState, 'done'>;
-      active.add(task);
-      const outcome = await startChild(task, state, running);
-      active.delete(task);
-      finishedSteps += task.iterations - (startStep.get(task) ?? 0);
-      const evaluation = outcome.code === 0 ? readEvalJson(task.runDir) : null;
-      if (outcome.code === 0 && evaluation?.step === task.iterations) {
-        const secPerIter = secPerIterFromLog(task.runDir);
-        report(
-          `${taskName(task)}: ${evaluation.modes}/${evaluation.totalModes} modes, HQ ${evaluation.hq?.toFixed(1)}%, ` +
-            `sliced W1 ${evaluation.slicedWasserstein?.toFixed(4)}, ${secPerIter?.toFixed(4)} s/iter, ` +
-            `${trainSecondsFromLog(task.runDir).toFixed(0)} s${state === 'resume' ? ' (resumed)' : ''}`,
-        );
-      } else if (opts.signal?.aborted) {
-        report(`${taskName(task)}: stopped before the end (rerun the same command to continue it)`);
-      } else {
-        const why = outcome.code !== null ? `exit ${outcome.code}` : `signal ${outcome.signal}`;
-        failures.push(`${taskName(task)} (${why}; ${displayPath(baseDir, task.logFile)})`);
-        report(
-          `${taskName(task)}: FAILED (${why}): ${outcome.lastLine}; log ${displayPath(baseDir, task.logFile)}`,
-        );
-      }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, todo.length)) }, worker));
-  } finally {
-    clearInterval(poll);
-    clearTimeout(graceTimer);
-    progress.stop();
-    process.removeListener('exit', killAll);
-    opts.signal?.removeEventListener('abort', onAbort);
-  }
+  const failures = await runTrainingTasks({
+    tasks,
+    jobs: opts.jobs,
+    io,
+    signal: opts.signal,
+    baseDir,
+    name: taskName,
+    describeSkipped: (t) => {
+      const e = readEvalJson(t.runDir);
+      return `${e?.modes}/${e?.totalModes} modes, HQ ${fixed(e?.hq as number | undefined, 1)}%`;
+    },
+    onTrained: (task, resumed) => {
+      const e = readEvalJson(task.runDir);
+      return (
+        `${e?.modes}/${e?.totalModes} modes, HQ ${fixed(e?.hq as number | undefined, 1)}%, ` +
+        `sliced W1 ${fixed(e?.slicedWasserstein as number | undefined, 4)}, ${fixed(secPerIterFromLog(task.runDir), 4)} s/iter, ` +
+        `${trainSecondsFromLog(task.runDir).toFixed(0)} s${resumed ? ' (resumed)' : ''}`
+      );
+    },
+  });
 
   // Evaluate every finished run (also those skipped) and assemble the rows.
   const rows: SyntheticRow[] = [];
@@ -751,7 +430,7 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
     const perSeed: SyntheticSeedResult[] = [];
     const mine = tasks.filter((t) => t.experiment === experiment);
     for (const task of mine) {
-      if (readEvalJson(task.runDir)?.step !== task.iterations) continue;
+      if (!isFinished(task)) continue;
       const { result, generated, real, dataset, mismatch } = await evaluateRun(task, baseDir);
       if (mismatch) io.err(`dppgan bench: warning: ${taskName(task)}: ${mismatch}`);
       perSeed.push(result);
@@ -778,10 +457,7 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
       gdppOverhead.push({ dataset, gan, gdpp, percent: round(100 * (gdpp / gan - 1), 1) });
     }
   }
-  machine.info.loadAverageAtEnd = os
-    .loadavg()
-    .map((v) => v.toFixed(2))
-    .join(' ');
+  machine.info.loadAverageAtEnd = loadAverage();
   const results: SyntheticResults = {
     command: opts.command,
     machine: machine.text,
@@ -823,7 +499,7 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
     `wrote ${written.map((p) => displayPath(baseDir, p)).join(', ')} in ${results.wallSeconds.toFixed(0)} s`,
   );
 
-  const unfinished = tasks.filter((t) => readEvalJson(t.runDir)?.step !== t.iterations).length;
+  const unfinished = tasks.filter((t) => !isFinished(t)).length;
   if (opts.signal?.aborted && unfinished > 0) {
     throw runtimeError(
       `interrupted: ${unfinished} of ${tasks.length} runs unfinished (results written as partial rows); rerun the same command to continue`,
