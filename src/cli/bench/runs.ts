@@ -13,9 +13,10 @@ import {
   renameSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import { usageError } from '../../errors.js';
 import { hasCheckpoint, readLog } from '../../train/index.js';
@@ -164,7 +165,14 @@ export function childCommand(): { command: string; args: string[] } {
   const js = fileURLToPath(new URL('../main.js', import.meta.url));
   if (existsSync(js)) return { command: process.execPath, args: [js] };
   const ts = fileURLToPath(new URL('../main.ts', import.meta.url));
-  return { command: process.execPath, args: ['--import', 'tsx', ts] };
+  // tsx resolved from this package, not from the working directory (a bench may run anywhere).
+  let tsx = 'tsx';
+  try {
+    tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  } catch {
+    // not installed next to the sources: leave it to the child's own resolution
+  }
+  return { command: process.execPath, args: ['--import', tsx, ts] };
 }
 
 /**

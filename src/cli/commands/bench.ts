@@ -1,25 +1,32 @@
 // `dppgan bench <suite> [options]`: benchmark batches whose results go to results/<suite>.{json,md,png}
-// (DESIGN.md "Results files"). Suites: `synthetic` (GDPP Table 1 on Ring and Grid; see ../bench/synthetic.ts).
-// Another suite adds its name to SUITES and one branch in the action.
+// (DESIGN.md "Results files"). Suites: `synthetic` (GDPP Table 1 on Ring and Grid; see ../bench/synthetic.ts) and
+// `stacked-mnist` (GDPP Table 3; see ../bench/stacked-mnist.ts); both share ../bench/runs.ts. Another suite adds
+// its name to SUITES and one branch in the action.
 import os from 'node:os';
 import { Argument, Command, InvalidArgumentError } from 'commander';
 import { usageError } from '../../errors.js';
+import { runStackedMnistBench, SMNIST_REAL_SAMPLES, SMNIST_SAMPLES } from '../bench/stacked-mnist.js';
 import { runSyntheticBench } from '../bench/synthetic.js';
 import type { CliIo } from '../io.js';
 import { integerOption } from '../options.js';
 
-const SUITES = ['synthetic'] as const;
+const SUITES = ['synthetic', 'stacked-mnist'] as const;
+/** Seeds per method when --seeds is not given. */
+const DEFAULT_SEEDS: Record<(typeof SUITES)[number], number> = { synthetic: 5, 'stacked-mnist': 2 };
 
 interface BenchOptions {
-  seeds: number;
+  seeds?: number;
   iterations?: number;
   protocol?: 'paper' | 'short';
   methods?: string[];
   datasets?: string[];
   jobs?: number;
   out: string;
-  runs: string;
+  runs?: string;
   experiments?: string;
+  samples?: number;
+  realSamples?: number;
+  classifier?: string;
 }
 
 function listOption(value: string): string[] {
@@ -49,14 +56,22 @@ export function benchCommand(io: CliIo): Command {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   return new Command('bench')
     .description(
-      'run a benchmark suite (synthetic: GDPP Table 1 on Ring and Grid, every method × seed as its own `dppgan train` process); resumable; writes results/<suite>.json, .md and .png',
+      'run a benchmark suite (synthetic: GDPP Table 1 on Ring and Grid; stacked-mnist: GDPP Table 3), every method × seed as its own `dppgan train` process; resumable; writes results/<suite>.json, .md and .png',
     )
     .addArgument(new Argument('<suite>', 'which benchmark').choices(SUITES))
-    .option('--seeds <n>', 'seeds 1..N per method and dataset', integerOption(1), 5)
-    .option('--iterations <n>', "training steps per run (default: the configs' own, 25000)", integerOption(1))
+    .option(
+      '--seeds <n>',
+      'seeds 1..N per method and dataset (default: 5 for synthetic, 2 for stacked-mnist)',
+      integerOption(1),
+    )
+    .option(
+      '--iterations <n>',
+      "training steps per run (default: the configs' own: 25000 synthetic, 15000 stacked-mnist)",
+      integerOption(1),
+    )
     .option(
       '--protocol <name>',
-      "paper (the configs' iterations) or short (5000, or --iterations)",
+      "paper (the configs' iterations) or short (5000 synthetic / 4000 stacked-mnist, or --iterations)",
       protocolOption,
     )
     .option(
@@ -64,41 +79,72 @@ export function benchCommand(io: CliIo): Command {
       'comma-separated config methods, e.g. gan,gdpp-gan (default: all)',
       listOption,
     )
-    .option('--datasets <list>', 'comma-separated: ring,grid (default: both)', listOption)
+    .option('--datasets <list>', 'synthetic: comma-separated ring,grid (default: both)', listOption)
     .option('--jobs <n>', `runs in parallel (default: the core count, ${cores})`, integerOption(1))
     .option(
       '--out <dir>',
-      'results directory: synthetic.json/.md/.png (synthetic-short.* for the short protocol)',
+      'results directory: synthetic.json/.md/.png (synthetic-short.* for the short protocol); stacked-mnist.json/.md/.png (all protocols)',
       'results',
     )
     .option(
       '--runs <dir>',
-      'root of the run directories (finished runs there are reused)',
-      'runs/bench-synthetic',
+      'root of the run directories (finished runs there are reused; default runs/bench-<suite>)',
     )
-    .option('--experiments <dir>', "config directory (default: the package's experiments/synthetic)")
+    .option('--experiments <dir>', "config directory (default: the package's experiments/<suite>)")
+    .option(
+      '--samples <n>',
+      `stacked-mnist: generated images per evaluation (default ${SMNIST_SAMPLES})`,
+      integerOption(10),
+    )
+    .option(
+      '--real-samples <n>',
+      `stacked-mnist: real images of the FID/KID reference (default ${SMNIST_REAL_SAMPLES})`,
+      integerOption(10),
+    )
+    .option(
+      '--classifier <key>',
+      'stacked-mnist: cache key of the MNIST classifier (default: the one `dppgan classifier train` caches)',
+    )
     .action(async (suite: (typeof SUITES)[number], opts: BenchOptions, command: Command) => {
-      if (suite !== 'synthetic') throw usageError(`unknown bench suite "${suite}"`);
+      if (!SUITES.includes(suite)) throw usageError(`unknown bench suite "${suite}"`);
+      const only = (flag: string, value: unknown, owner: (typeof SUITES)[number]) => {
+        if (value !== undefined && suite !== owner) {
+          throw usageError(`${flag} applies to \`dppgan bench ${owner}\` only, not ${suite}`);
+        }
+      };
+      only('--datasets', opts.datasets, 'synthetic');
+      only('--samples', opts.samples, 'stacked-mnist');
+      only('--real-samples', opts.realSamples, 'stacked-mnist');
+      only('--classifier', opts.classifier, 'stacked-mnist');
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       // `on`, not `once`: a second Ctrl-C must not kill the bench before its runs have stopped.
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      const common = {
+        seeds: opts.seeds ?? DEFAULT_SEEDS[suite],
+        iterations: opts.iterations,
+        protocol: opts.protocol,
+        methods: opts.methods,
+        jobs: opts.jobs ?? cores,
+        out: opts.out,
+        runs: opts.runs ?? `runs/bench-${suite}`,
+        experiments: opts.experiments,
+        command: commandLine(command),
+        io,
+        signal: controller.signal,
+      };
       try {
-        await runSyntheticBench({
-          seeds: opts.seeds,
-          iterations: opts.iterations,
-          protocol: opts.protocol,
-          methods: opts.methods,
-          datasets: opts.datasets,
-          jobs: opts.jobs ?? cores,
-          out: opts.out,
-          runs: opts.runs,
-          experiments: opts.experiments,
-          command: commandLine(command),
-          io,
-          signal: controller.signal,
-        });
+        if (suite === 'stacked-mnist') {
+          await runStackedMnistBench({
+            ...common,
+            samples: opts.samples,
+            realSamples: opts.realSamples,
+            classifier: opts.classifier,
+          });
+          return;
+        }
+        await runSyntheticBench({ ...common, datasets: opts.datasets });
       } finally {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);

@@ -1,0 +1,784 @@
+// `dppgan bench stacked-mnist`: GDPP Table 3 (PAPERS.md §5) as a resumable batch. Every (method, seed) of
+// experiments/stacked-mnist/<method>.json is one `dppgan train` child process (up to `jobs` at once). Each
+// finished run is evaluated here with the cached MNIST channel classifier: `samples` generated images (26,000 in
+// the paper; latent seed 0) → digit triple per image → modes covered (of 1,000) and KL(generated ‖ uniform);
+// classifier score; FID and KID on the classifier's 768-d channel features against `realSamples` real
+// Stacked-MNIST images. Rows (mean ± std over seeds) go to results/stacked-mnist.{json,md,png}; the file keeps
+// the rows of other protocols/iteration counts from earlier invocations, so short and paper rows sit together.
+// Invariants: a run's evaluation is cached in its directory (stacked-mnist-eval.json, keyed by step, sample
+// counts, seeds and classifier) and recomputed only when one of those changes; every row states its protocol,
+// and one with fewer finished seeds than asked reads "k/N (incomplete)".
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../../backend/index.js';
+import { createDataset, type Dataset } from '../../data/index.js';
+import { runtimeError, usageError } from '../../errors.js';
+import {
+  readStackedMnist,
+  type StackedMnistMetrics,
+  type StackedMnistReadout,
+  stackedMnistMetrics,
+} from '../../metrics/index.js';
+import { Random } from '../../random.js';
+import {
+  type BenchRow,
+  imageGridPng,
+  meanStd,
+  PAPER_STACKED_MNIST,
+  type SeedResult,
+  sideBySidePng,
+  writePng,
+} from '../../report/index.js';
+import {
+  type ClassifierTrainOptions,
+  cacheDirectory,
+  classifierKey,
+  loadCachedClassifier,
+  loadConfigFile,
+  openRun,
+  type TrainedClassifier,
+} from '../../train/index.js';
+import type { CliIo } from '../io.js';
+import {
+  type BenchTask,
+  describeMachine,
+  displayPath,
+  type Experiment,
+  isFinished,
+  loadAverage,
+  METHOD_NAMES,
+  methodRank,
+  type Protocol,
+  resolveProtocol,
+  round,
+  roundOrNull,
+  runTrainingTasks,
+  secPerIterFromLog,
+  seedsCell,
+  selectMethods,
+  taskState,
+  trainSecondsFromLog,
+  writeAtomic,
+} from './runs.js';
+
+/** Generated samples per evaluation (GDPP protocol). */
+export const SMNIST_SAMPLES = 26_000;
+/** Real Stacked-MNIST images whose classifier features are the FID/KID reference. */
+export const SMNIST_REAL_SAMPLES = 10_000;
+/** Iterations of `--protocol short` unless --iterations says otherwise (the official networks, 4,000 steps). */
+export const SMNIST_SHORT_ITERATIONS = 4000;
+/** Latent seed of the evaluation samples (also `Random(seed).fork('real')` for the real ones). */
+export const SMNIST_EVAL_SEED = 0;
+/** The cached evaluation file inside a run directory. */
+export const SMNIST_EVAL_FILE = 'stacked-mnist-eval.json';
+const CHUNK = 1000;
+
+/** The package's experiments/stacked-mnist (this file is src/cli/bench/ or dist/cli/bench/). */
+export function defaultStackedMnistExperimentsDir(): string {
+  return fileURLToPath(new URL('../../../experiments/stacked-mnist', import.meta.url));
+}
+
+/** Every `<method>.json` in `dir` (validated; Stacked-MNIST data only), in table order. */
+export function listStackedMnistExperiments(dir: string): Experiment[] {
+  if (!existsSync(dir)) throw usageError(`experiments directory ${dir} does not exist`);
+  const experiments: Experiment[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (!name.endsWith('.json')) continue;
+    const file = join(dir, name);
+    const config = loadConfigFile(file);
+    if (config.data.kind !== 'stacked-mnist') {
+      throw usageError(`${file}: expected "data": {"kind": "stacked-mnist"}, got kind "${config.data.kind}"`);
+    }
+    const slug = name.slice(0, -'.json'.length);
+    experiments.push({
+      dataset: 'stacked-mnist',
+      slug,
+      method: METHOD_NAMES[slug] ?? slug,
+      file,
+      iterations: config.iterations,
+    });
+  }
+  return experiments.sort((a, b) => methodRank(a.slug) - methodRank(b.slug) || a.slug.localeCompare(b.slug));
+}
+
+/** Options of `runStackedMnistBench`. */
+export interface StackedMnistBenchOptions {
+  seeds: number;
+  iterations?: number;
+  protocol?: Protocol;
+  /** Method slugs or results names (case-insensitive); default all found. */
+  methods?: string[];
+  jobs: number;
+  /** Generated samples per evaluation (default 26,000). */
+  samples?: number;
+  /** Real images of the FID/KID reference (default 10,000). */
+  realSamples?: number;
+  /** Results directory (stacked-mnist.json/.md/.png). */
+  out: string;
+  /** Root of the run directories. */
+  runs: string;
+  experiments?: string;
+  /** Cache key of the classifier to use (default: the one `dppgan classifier train` caches with its defaults). */
+  classifier?: string;
+  /** The command line recorded in the results. */
+  command: string;
+  io: CliIo;
+  signal?: AbortSignal;
+}
+
+/** The run directories and output files of one invocation (pure; no training). */
+export function planStackedMnistBench(opts: StackedMnistBenchOptions): {
+  tasks: BenchTask[];
+  seeds: number[];
+  protocol: Protocol;
+  outputs: { json: string; markdown: string; png: string };
+} {
+  const dir = resolve(opts.experiments ?? defaultStackedMnistExperimentsDir());
+  const experiments = listStackedMnistExperiments(dir);
+  const selected = selectMethods(
+    experiments.map((e) => e.slug),
+    opts.methods,
+    dir,
+  );
+  const chosen = experiments.filter((e) => selected.includes(e.slug));
+  if (chosen.length === 0) throw usageError(`no experiment config in ${dir} matches --methods`);
+  const { protocol, iterationsOf } = resolveProtocol(chosen, opts, SMNIST_SHORT_ITERATIONS);
+  const seeds = Array.from({ length: opts.seeds }, (_, k) => k + 1);
+  const runs = resolve(opts.runs);
+  const tasks: BenchTask[] = [];
+  for (const experiment of chosen) {
+    const iterations = iterationsOf(experiment);
+    const group = join(runs, `${protocol}-${iterations}`);
+    for (const seed of seeds) {
+      const name = `${experiment.slug}-s${seed}`;
+      tasks.push({
+        experiment,
+        seed,
+        iterations,
+        protocol,
+        runDir: join(group, name),
+        logFile: join(group, 'logs', `${name}.log`),
+      });
+    }
+  }
+  const out = resolve(opts.out);
+  return {
+    tasks,
+    seeds,
+    protocol,
+    outputs: {
+      json: join(out, 'stacked-mnist.json'),
+      markdown: join(out, 'stacked-mnist.md'),
+      png: join(out, 'stacked-mnist.png'),
+    },
+  };
+}
+
+/** The classifier-training options behind a cache key (read from its metadata file), or null. */
+function optionsOfCachedKey(key: string, directory: string): ClassifierTrainOptions | null {
+  const file = join(directory, `mnist-classifier-${key}.json`);
+  if (!existsSync(file)) return null;
+  try {
+    const { settings } = JSON.parse(readFileSync(file, 'utf8')) as {
+      settings: {
+        epochs: number;
+        batchSize: number;
+        learningRate: number;
+        seed: number;
+        subset: number | null;
+      };
+    };
+    return {
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
+      seed: settings.seed,
+      trainSubset: settings.subset ?? undefined,
+    };
+  } catch {
+    throw runtimeError(
+      `cached classifier ${file} is not valid JSON: delete it and retrain with \`dppgan classifier train\``,
+    );
+  }
+}
+
+/**
+ * The cached MNIST classifier (the default `dppgan classifier train` one, or the one with cache key `key`).
+ * Missing: a one-line usage error saying how to train it. The bench never trains it itself (~minutes, and the
+ * ≥ 99% figure belongs to an explicit, logged command).
+ */
+export function loadBenchClassifier(key?: string): TrainedClassifier {
+  const directory = cacheDirectory();
+  if (key === undefined) {
+    const classifier = loadCachedClassifier({}, directory);
+    if (!classifier) {
+      throw usageError(
+        `no cached MNIST classifier in ${directory} (needed to label Stacked-MNIST channels): run \`dppgan classifier train\` first (a few minutes), then rerun this command`,
+      );
+    }
+    return classifier;
+  }
+  const opts = optionsOfCachedKey(key, directory);
+  const classifier = opts && classifierKey(opts) === key ? loadCachedClassifier(opts, directory) : null;
+  if (!classifier) {
+    throw usageError(
+      `--classifier ${key}: no cached classifier with that key in ${directory} (\`dppgan classifier train\` prints the key of the one it caches)`,
+    );
+  }
+  return classifier;
+}
+
+/** One evaluated run (seed) of a row. */
+export interface StackedMnistSeedResult extends SeedResult {
+  modes: number;
+  kl: number;
+  fid: number | null;
+  kid: number | null;
+  classifierScore: number;
+  step: number;
+  samples: number;
+  trainSeconds: number;
+  runDir: string;
+}
+
+/** What a run directory caches about its evaluation (recomputed when any field but `metrics` differs). */
+interface CachedEvaluation {
+  step: number;
+  samples: number;
+  latentSeed: number;
+  realSamples: number;
+  realSeed: string;
+  classifier: string;
+  metrics: StackedMnistMetrics;
+}
+
+/** Append readout b (m images) to a (n images). */
+function concatReadouts(a: StackedMnistReadout | null, b: StackedMnistReadout): StackedMnistReadout {
+  if (a === null) return b;
+  const join2 = <T extends Float32Array | Int32Array>(x: T, y: T, make: (n: number) => T): T => {
+    const out = make(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  return {
+    modes: join2(a.modes, b.modes, (n) => new Int32Array(n)),
+    features: join2(a.features, b.features, (n) => new Float32Array(n)),
+    probabilities: join2(a.probabilities, b.probabilities, (n) => new Float32Array(n)),
+    featureDim: a.featureDim,
+  };
+}
+
+/** Let signal handlers and child-process pipes run between chunks of a long synchronous computation. */
+const breathe = () => new Promise<void>((done) => setImmediate(done));
+
+/** Classifier readout of n images drawn chunk by chunk (null when aborted). */
+async function readInChunks(
+  n: number,
+  draw: (m: number) => Float32Array,
+  classifier: TrainedClassifier,
+  signal?: AbortSignal,
+): Promise<StackedMnistReadout | null> {
+  let readout: StackedMnistReadout | null = null;
+  for (let start = 0; start < n; start += CHUNK) {
+    if (signal?.aborted) return null;
+    const m = Math.min(CHUNK, n - start);
+    readout = concatReadouts(readout, readStackedMnist(classifier.model, draw(m), m));
+    await breathe();
+  }
+  return readout;
+}
+
+/** The shared pieces of the evaluations of one invocation: classifier and (lazily) the real reference. */
+export class StackedMnistEvaluator {
+  private real: StackedMnistReadout | null = null;
+  private dataset: Dataset | null = null;
+
+  constructor(
+    readonly classifier: TrainedClassifier,
+    readonly samples: number,
+    readonly realSamples: number,
+    readonly signal?: AbortSignal,
+  ) {}
+
+  /** Classifier readout of the real reference images (computed once; null when aborted). */
+  async realReadout(): Promise<StackedMnistReadout | null> {
+    if (this.real) return this.real;
+    this.dataset ??= createDataset({ kind: 'stacked-mnist' });
+    const dataset = this.dataset;
+    const random = new Random(SMNIST_EVAL_SEED).fork('real');
+    this.real = await readInChunks(
+      this.realSamples,
+      (m) => dataset.sampleArray(m, random),
+      this.classifier,
+      this.signal,
+    );
+    return this.real;
+  }
+
+  /** Modes, KL and classifier score of the real reference itself (what a perfect generator would score). */
+  async realReference(): Promise<{
+    samples: number;
+    modes: number;
+    kl: number;
+    classifierScore: number;
+  } | null> {
+    const real = await this.realReadout();
+    if (!real) return null;
+    const m = stackedMnistMetrics(real, this.realSamples);
+    return {
+      samples: this.realSamples,
+      modes: m.modes,
+      kl: round(m.kl, 4),
+      classifierScore: round(m.classifierScore, 4),
+    };
+  }
+
+  private cacheMatches(cached: CachedEvaluation | null, step: number): cached is CachedEvaluation {
+    return (
+      cached !== null &&
+      cached.step === step &&
+      cached.samples === this.samples &&
+      cached.latentSeed === SMNIST_EVAL_SEED &&
+      cached.realSamples === this.realSamples &&
+      cached.realSeed === `${SMNIST_EVAL_SEED}/real` &&
+      cached.classifier === this.classifier.key
+    );
+  }
+
+  /** Whether the run's cached evaluation is current (no generation needed). */
+  isCached(task: BenchTask): boolean {
+    return this.cacheMatches(readCachedEvaluation(task.runDir), task.iterations);
+  }
+
+  /** Evaluate a finished run (or read its cached evaluation); null when aborted. */
+  async evaluate(task: BenchTask, baseDir: string): Promise<StackedMnistSeedResult | null> {
+    const cached = readCachedEvaluation(task.runDir);
+    let metrics: StackedMnistMetrics;
+    if (this.cacheMatches(cached, task.iterations)) {
+      metrics = cached.metrics;
+    } else {
+      const trainer = await openRun(task.runDir);
+      let generated: StackedMnistReadout | null;
+      let step: number;
+      try {
+        step = trainer.step;
+        const random = new Random(SMNIST_EVAL_SEED);
+        generated = await readInChunks(
+          this.samples,
+          (m) => trainer.generate(m, random),
+          this.classifier,
+          this.signal,
+        );
+      } finally {
+        trainer.dispose();
+      }
+      const real = generated ? await this.realReadout() : null;
+      if (!generated || !real) return null;
+      const m = stackedMnistMetrics(generated, this.samples, {
+        readout: real,
+        n: this.realSamples,
+        random: new Random(SMNIST_EVAL_SEED).fork('kid'),
+      });
+      metrics = {
+        samples: m.samples,
+        modes: m.modes,
+        kl: round(m.kl, 4),
+        classifierScore: round(m.classifierScore, 4),
+        fid: roundOrNull(m.fid, 4) ?? undefined,
+        kid: roundOrNull(m.kid, 6) ?? undefined,
+      };
+      const record: CachedEvaluation = {
+        step,
+        samples: this.samples,
+        latentSeed: SMNIST_EVAL_SEED,
+        realSamples: this.realSamples,
+        realSeed: `${SMNIST_EVAL_SEED}/real`,
+        classifier: this.classifier.key,
+        metrics,
+      };
+      writeAtomic(join(task.runDir, SMNIST_EVAL_FILE), `${JSON.stringify(record, null, 2)}\n`);
+    }
+    return {
+      seed: task.seed,
+      modes: metrics.modes,
+      kl: metrics.kl,
+      fid: metrics.fid ?? null,
+      kid: metrics.kid ?? null,
+      classifierScore: metrics.classifierScore,
+      secPerIter: roundOrNull(secPerIterFromLog(task.runDir), 5),
+      step: task.iterations,
+      samples: metrics.samples,
+      trainSeconds: round(trainSecondsFromLog(task.runDir), 1),
+      runDir: displayPath(baseDir, task.runDir),
+    };
+  }
+}
+
+function readCachedEvaluation(runDir: string): CachedEvaluation | null {
+  try {
+    return JSON.parse(readFileSync(join(runDir, SMNIST_EVAL_FILE), 'utf8')) as CachedEvaluation;
+  } catch {
+    return null;
+  }
+}
+
+/** A results row (DESIGN.md "Results files") of Stacked-MNIST: modes/KL plus FID, KID and classifier score. */
+export interface StackedMnistRow extends BenchRow {
+  /** Seeds requested; `seeds` counts the finished (evaluated) ones. */
+  seedsAsked: number;
+  complete: boolean;
+  config: string;
+  samples: number;
+  klStd: number | null;
+  fid: number | null;
+  fidStd: number | null;
+  kid: number | null;
+  kidStd: number | null;
+  classifierScore: number | null;
+  classifierScoreStd: number | null;
+  secPerIterStd: number | null;
+  /** The invocation that produced the row (rows of other protocols are kept from earlier invocations). */
+  command: string;
+  date: string;
+  perSeed: StackedMnistSeedResult[];
+}
+
+/** results/stacked-mnist.json. */
+export interface StackedMnistResults {
+  command: string;
+  machine: string;
+  machineInfo: Record<string, string | number>;
+  date: string;
+  samples: number;
+  realSamples: number;
+  classifier: { key: string; testAccuracy: number };
+  /** The metrics of the real reference images themselves. */
+  realReference: { samples: number; modes: number; kl: number; classifierScore: number } | null;
+  wallSeconds: number;
+  rows: StackedMnistRow[];
+}
+
+/** Mean ± std (sample std) of the finished seeds; nulls where no seed finished. */
+export function stackedMnistRow(
+  task: Pick<BenchTask, 'experiment' | 'protocol' | 'iterations'>,
+  seedsAsked: number,
+  perSeed: StackedMnistSeedResult[],
+  context: { baseDir: string; command: string; date: string; samples: number },
+): StackedMnistRow {
+  const stat = (key: keyof StackedMnistSeedResult, digits: number) => {
+    const s = meanStd(perSeed.map((r) => r[key] as number | null));
+    return s ? { mean: round(s.mean, digits), std: round(s.std, digits) } : null;
+  };
+  const modes = stat('modes', 2);
+  const kl = stat('kl', 4);
+  const fid = stat('fid', 4);
+  const kid = stat('kid', 6);
+  const score = stat('classifierScore', 4);
+  const spi = stat('secPerIter', 5);
+  return {
+    method: task.experiment.method,
+    dataset: 'stacked-mnist',
+    protocol: task.protocol,
+    seeds: perSeed.length,
+    seedsAsked,
+    complete: perSeed.length === seedsAsked,
+    iterations: task.iterations,
+    config: displayPath(context.baseDir, task.experiment.file),
+    samples: context.samples,
+    modes: modes?.mean ?? Number.NaN,
+    modesStd: modes?.std ?? Number.NaN,
+    hq: null,
+    hqStd: null,
+    kl: kl?.mean ?? null,
+    klStd: kl?.std ?? null,
+    fid: fid?.mean ?? null,
+    fidStd: fid?.std ?? null,
+    kid: kid?.mean ?? null,
+    kidStd: kid?.std ?? null,
+    classifierScore: score?.mean ?? null,
+    classifierScoreStd: score?.std ?? null,
+    secPerIter: spi?.mean ?? null,
+    secPerIterStd: spi?.std ?? null,
+    command: context.command,
+    date: context.date,
+    perSeed,
+  };
+}
+
+const fixed = (v: number | null | undefined, digits: number) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
+const pm = (mean: number | null, std: number | null, digits: number) =>
+  mean === null || !Number.isFinite(mean) ? '–' : `${mean.toFixed(digits)} ± ${fixed(std, digits)}`;
+const rowKey = (r: Pick<StackedMnistRow, 'method' | 'protocol' | 'iterations'>) =>
+  `${r.method}|${r.protocol}|${r.iterations}`;
+
+/** The markdown twin of results/stacked-mnist.json. */
+export function stackedMnistMarkdown(results: StackedMnistResults, pngName: string | null): string {
+  const ref = results.realReference;
+  const lines = [
+    '# Stacked-MNIST benchmark: GDPP Table 3 (1,000 modes)',
+    '',
+    `- command (latest invocation): \`${results.command}\``,
+    `- machine: ${results.machine}`,
+    `- date: ${results.date}; wall time of this invocation ${fixed(results.wallSeconds, 0)} s`,
+    `- classifier: MNIST channel classifier \`${results.classifier.key}\`, test accuracy ${fixed(100 * results.classifier.testAccuracy, 2)}%${results.classifier.testAccuracy < 0.99 ? ' (**below the 99% the protocol assumes: not comparable to the paper**)' : ''}`,
+    `- evaluation: N generated images per run (latent seed ${SMNIST_EVAL_SEED}; N is the row's "samples", the paper uses 26,000); each channel classified → digit triple; modes = distinct triples (of 1,000); KL = KL(generated ‖ uniform over 1,000). FID and KID (cubic kernel, 10 subsets) on the classifier's penultimate features (3 × 256 = 768-d per image) against ${results.realSamples} real Stacked-MNIST images; classifier score = exp(E KL(p(y|x) ‖ p(y))) per channel (≤ 10). Mean ± sample std over seeds. s/iter = median seconds per training step from each run's log (first record of each process left out), mean over seeds.`,
+    ref
+      ? `- real reference (${ref.samples} real images through the same classifier): ${ref.modes} modes, KL ${fixed(ref.kl, 4)}, classifier score ${fixed(ref.classifierScore, 3)} — even a sample of the true distribution has KL > 0 (≈ 999 / (2N) for N ≫ 1,000).`
+      : '- real reference: not computed in this invocation',
+    "- protocols: **paper** = each config's own 15,000 iterations (official networks, batch 64, Adam 1e-4 β (0.5, 0.9)); **short** = the same networks for fewer iterations (4,000 unless stated): paper numbers shown for orientation only.",
+    '',
+    '| method | protocol | seeds | iterations | samples | modes | KL | FID | KID | classifier score | s/iter | paper modes | paper KL |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results.rows) {
+    const p = PAPER_STACKED_MNIST[r.method];
+    lines.push(
+      `| ${r.method} | ${r.protocol} | ${seedsCell(r)} | ${r.iterations} | ${r.samples} | ${pm(r.modes, r.modesStd, 1)} | ${pm(r.kl, r.klStd, 3)} | ` +
+        `${pm(r.fid, r.fidStd, 2)} | ${pm(r.kid, r.kidStd, 4)} | ${pm(r.classifierScore, r.classifierScoreStd, 2)} | ${fixed(r.secPerIter, 3)} | ` +
+        `${p ? p.modes : '–'} | ${p ? fixed(p.kl, 3) : '–'} |`,
+    );
+  }
+  const missing = Object.entries(PAPER_STACKED_MNIST).filter(
+    ([m]) => !results.rows.some((r) => r.method === m),
+  );
+  if (missing.length > 0) {
+    lines.push(
+      '',
+      `Paper-only baselines (modes / KL): ${missing.map(([m, p]) => `${m} ${p.modes} / ${fixed(p.kl, 3)}`).join(', ')}.`,
+    );
+  }
+  for (const protocol of ['short', 'paper'] as const) {
+    const dcgan = results.rows.find((r) => r.protocol === protocol && r.method === 'DCGAN' && r.secPerIter);
+    const gdpp = results.rows.find(
+      (r) =>
+        r.protocol === protocol &&
+        r.method === 'GDPP-GAN' &&
+        r.secPerIter &&
+        r.iterations === dcgan?.iterations,
+    );
+    if (dcgan?.secPerIter && gdpp?.secPerIter) {
+      const percent = 100 * (gdpp.secPerIter / dcgan.secPerIter - 1);
+      lines.push(
+        '',
+        `GDPP time overhead (${protocol}): GDPP-GAN ${gdpp.secPerIter.toFixed(3)} s/iter vs DCGAN ${dcgan.secPerIter.toFixed(3)} s/iter = ${percent >= 0 ? '+' : ''}${percent.toFixed(1)}% per iteration (runs sharing the machine: indicative).`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    '## Per seed',
+    '',
+    '| method | protocol | seed | step | modes | KL | FID | KID | classifier score | s/iter | train s | run |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const r of results.rows) {
+    for (const s of r.perSeed) {
+      lines.push(
+        `| ${r.method} | ${r.protocol} | ${s.seed} | ${s.step} | ${s.modes} | ${fixed(s.kl, 3)} | ${fixed(s.fid, 2)} | ${fixed(s.kid, 4)} | ` +
+          `${fixed(s.classifierScore, 2)} | ${fixed(s.secPerIter, 3)} | ${fixed(s.trainSeconds, 0)} | \`${s.runDir}\` |`,
+      );
+    }
+  }
+  lines.push('', '## Rows and their invocations', '');
+  for (const r of results.rows) {
+    lines.push(
+      `- ${r.method} (${r.protocol}, ${r.iterations} iterations): \`${r.config}\`; \`${r.command}\` (${r.date})`,
+    );
+  }
+  if (pngName) {
+    lines.push(
+      '',
+      '## Samples (64 images of the first finished seed of each row, latent seed 0)',
+      '',
+      `![sample grids](${pngName})`,
+    );
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** Earlier rows of results/stacked-mnist.json worth keeping (same classifier, other protocol/iterations). */
+function earlierRows(path: string, classifier: string, current: Set<string>, io: CliIo): StackedMnistRow[] {
+  if (!existsSync(path)) return [];
+  let previous: StackedMnistResults;
+  try {
+    previous = JSON.parse(readFileSync(path, 'utf8')) as StackedMnistResults;
+  } catch {
+    io.err(`dppgan bench: warning: ${path} is not valid JSON; its rows are not carried over`);
+    return [];
+  }
+  if (previous.classifier?.key !== classifier) {
+    if (previous.rows?.length) {
+      io.err(
+        `dppgan bench: warning: ${path} was made with classifier ${previous.classifier?.key}; its rows are dropped`,
+      );
+    }
+    return [];
+  }
+  return (previous.rows ?? []).filter((r) => !current.has(rowKey(r)));
+}
+
+/** 64 samples of a run as an 8×8 grid (null when the run cannot be opened). */
+async function runGrid(runDir: string): Promise<Buffer | null> {
+  if (!existsSync(runDir)) return null;
+  const trainer = await openRun(runDir);
+  try {
+    const [h, w, c] = trainer.dataset.dim;
+    return imageGridPng(trainer.generate(64, new Random(SMNIST_EVAL_SEED)), 64, h, w, c, {
+      columns: 8,
+      scale: 2,
+    });
+  } finally {
+    trainer.dispose();
+  }
+}
+
+function taskName(task: BenchTask): string {
+  return `${task.experiment.method} seed ${task.seed}`;
+}
+
+function metricsText(r: StackedMnistSeedResult): string {
+  return `${r.modes}/1000 modes, KL ${fixed(r.kl, 3)}, FID ${fixed(r.fid, 2)}, KID ${fixed(r.kid, 4)}, score ${fixed(r.classifierScore, 2)}`;
+}
+
+/** Run (or resume) every task, evaluate, and write the results files. Throws after writing when runs failed. */
+export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Promise<StackedMnistResults> {
+  const started = performance.now();
+  const samples = opts.samples ?? SMNIST_SAMPLES;
+  const realSamples = opts.realSamples ?? SMNIST_REAL_SAMPLES;
+  const { tasks, seeds, protocol, outputs } = planStackedMnistBench(opts);
+  const io = opts.io;
+  const baseDir = process.cwd();
+  const finishedBefore = tasks.filter((t) => taskState(t) === 'done').length;
+  const backend = await initBackend({ backend: 'auto' });
+  // Before any training: the metrics need the classifier.
+  const classifier = loadBenchClassifier(opts.classifier);
+  const evaluator = new StackedMnistEvaluator(classifier, samples, realSamples, opts.signal);
+  const machine = describeMachine(backend, opts.jobs);
+  io.out(
+    `dppgan bench stacked-mnist: ${tasks.length} runs (${finishedBefore} finished earlier), protocol ${protocol}, ` +
+      `${opts.jobs} in parallel; run directories under ${displayPath(baseDir, resolve(opts.runs))}; ` +
+      `classifier ${classifier.key} (test accuracy ${(100 * classifier.testAccuracy).toFixed(2)}%)`,
+  );
+
+  const results = new Map<BenchTask, StackedMnistSeedResult>();
+  const evaluate = async (task: BenchTask) => {
+    const result = await evaluator.evaluate(task, baseDir);
+    if (result) results.set(task, result);
+    return result;
+  };
+  try {
+    const failures = await runTrainingTasks({
+      tasks,
+      jobs: opts.jobs,
+      io,
+      signal: opts.signal,
+      baseDir,
+      name: taskName,
+      describeSkipped: (t) => {
+        const cached = readCachedEvaluation(t.runDir);
+        return evaluator.isCached(t) && cached
+          ? `${cached.metrics.modes}/1000 modes, KL ${fixed(cached.metrics.kl, 3)}`
+          : 'evaluated below';
+      },
+      onTrained: async (task, resumed) => {
+        const result = await evaluate(task);
+        const timing = `${fixed(secPerIterFromLog(task.runDir), 3)} s/iter, ${trainSecondsFromLog(task.runDir).toFixed(0)} s${resumed ? ' (resumed)' : ''}`;
+        return result
+          ? `${metricsText(result)}, ${timing}`
+          : `trained (${timing}); evaluation left for the next invocation`;
+      },
+    });
+
+    // Evaluate finished runs not evaluated above (finished earlier; cached evaluations are read back).
+    for (const task of tasks) {
+      if (results.has(task) || !isFinished(task) || opts.signal?.aborted) continue;
+      const fresh = !evaluator.isCached(task);
+      const result = await evaluate(task);
+      if (result && fresh)
+        io.out(`evaluated ${taskName(task)} (${task.protocol} ${task.iterations}): ${metricsText(result)}`);
+    }
+
+    const date = new Date().toISOString();
+    const rows: StackedMnistRow[] = [];
+    for (const experiment of [...new Set(tasks.map((t) => t.experiment))]) {
+      const mine = tasks.filter((t) => t.experiment === experiment);
+      const perSeed = mine.flatMap((t) => (results.has(t) ? [results.get(t) as StackedMnistSeedResult] : []));
+      rows.push(
+        stackedMnistRow(mine[0], seeds.length, perSeed, { baseDir, command: opts.command, date, samples }),
+      );
+    }
+    const kept = earlierRows(outputs.json, classifier.key, new Set(rows.map(rowKey)), io);
+    const allRows = [...rows, ...kept].sort(
+      (a, b) =>
+        (a.protocol === b.protocol ? 0 : a.protocol === 'short' ? -1 : 1) ||
+        a.iterations - b.iterations ||
+        methodRank(slugOf(a.method)) - methodRank(slugOf(b.method)) ||
+        a.method.localeCompare(b.method),
+    );
+
+    const realReference = opts.signal?.aborted ? null : await evaluator.realReference();
+    machine.info.loadAverageAtEnd = loadAverage();
+    const summary: StackedMnistResults = {
+      command: opts.command,
+      machine: machine.text,
+      machineInfo: machine.info,
+      date,
+      samples,
+      realSamples,
+      classifier: { key: classifier.key, testAccuracy: classifier.testAccuracy },
+      realReference,
+      wallSeconds: round((performance.now() - started) / 1000, 1),
+      rows: allRows,
+    };
+
+    const panels: Buffer[] = [];
+    const titles: string[] = [];
+    for (const row of allRows) {
+      const first = row.perSeed[0];
+      if (!first) continue;
+      const grid = await runGrid(resolve(baseDir, first.runDir));
+      if (!grid) continue;
+      panels.push(grid);
+      titles.push(`${row.method} ${row.protocol} ${row.iterations} s${first.seed}`);
+    }
+    let pngName: string | null = null;
+    if (panels.length > 0) {
+      writePng(outputs.png, sideBySidePng(panels, { titles, columns: Math.min(5, panels.length) }));
+      pngName = basename(outputs.png);
+    }
+    writeAtomic(outputs.json, `${JSON.stringify(summary, null, 2)}\n`);
+    writeAtomic(outputs.markdown, stackedMnistMarkdown(summary, pngName));
+
+    io.out('');
+    for (const r of allRows) {
+      io.out(
+        `${r.method.padEnd(12)} ${r.protocol.padEnd(5)} ${String(r.iterations).padStart(5)} it  seeds ${seedsCell(r).padEnd(5)} ` +
+          `modes ${pm(r.modes, r.modesStd, 1).padEnd(14)} KL ${pm(r.kl, r.klStd, 3).padEnd(15)} FID ${fixed(r.fid, 2).padEnd(8)} ` +
+          `s/iter ${fixed(r.secPerIter, 3)}`,
+      );
+    }
+    const written = [outputs.json, outputs.markdown, ...(pngName ? [outputs.png] : [])];
+    io.out(
+      `wrote ${written.map((p) => displayPath(baseDir, p)).join(', ')} in ${summary.wallSeconds.toFixed(0)} s`,
+    );
+
+    const unevaluated = tasks.filter((t) => !results.has(t)).length;
+    if (opts.signal?.aborted && unevaluated > 0) {
+      throw runtimeError(
+        `interrupted: ${unevaluated} of ${tasks.length} runs unfinished or unevaluated (results written as partial rows); rerun the same command to continue`,
+      );
+    }
+    if (failures.length > 0) throw runtimeError(`${failures.length} run(s) failed: ${failures.join('; ')}`);
+    return summary;
+  } finally {
+    classifier.model.dispose();
+  }
+}
+
+function slugOf(method: string): string {
+  return Object.entries(METHOD_NAMES).find(([, name]) => name === method)?.[0] ?? method;
+}
