@@ -1,6 +1,7 @@
 // The `dppgan` program: commands, and the error policy. A DppganError prints one line `dppgan: <message>` and
-// exits with its code (2 usage/config, 1 runtime); commander's own errors (unknown option, missing argument)
-// print one line and exit 2; anything else exits 1. `--debug` adds the stack trace.
+// exits with its code (2 usage/config, 1 runtime; an ExitError: 130/143 after SIGINT/SIGTERM); commander's own
+// errors (unknown option, missing argument) print one line and exit 2; anything else exits 1. `--debug` adds
+// the stack trace.
 import { Command, CommanderError } from 'commander';
 import { DppganError } from '../errors.js';
 import { benchCommand } from './commands/bench.js';
@@ -11,6 +12,7 @@ import { exportCommand } from './commands/export.js';
 import { playgroundCommand } from './commands/playground.js';
 import { sampleCommand } from './commands/sample.js';
 import { trainCommand } from './commands/train.js';
+import { ExitError } from './exit.js';
 import { type CliIo, processIo } from './io.js';
 
 /** "classifier train" for a subcommand, "train" for a command. */
@@ -74,7 +76,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof DppganError) {
+    if (error instanceof DppganError || error instanceof ExitError) {
       io.err(`dppgan: ${error.message}`);
       if (debug && error.stack) io.err(error.stack);
       return error.exitCode;

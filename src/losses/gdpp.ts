@@ -14,7 +14,7 @@
 // λ̂ := 0 for a flat real spectrum (max = min), zero structure weight for null-space pairs, and a Lorentzian
 // in place of 1/(λj − λi) in the backward pass (near-equal eigenvalues) — never NaN/Inf.
 import * as tf from '@tensorflow/tfjs-core';
-import { runtimeError, usageError } from '../errors.js';
+import { DppganError, usageError } from '../errors.js';
 import {
   broadenedInverse,
   broadening,
@@ -153,10 +153,17 @@ function decompose(
   return { phi, norms, values, vectors, unscaled, bvectors, signs, nullLimit };
 }
 
+/** The error gdppLoss throws for NaN/±Inf features (a runtime error; the Trainer's numerical guard catches it). */
+export class NonFiniteFeaturesError extends DppganError {
+  constructor(message: string) {
+    super(message, 1);
+  }
+}
+
 function checkFeatures(name: string, h: ArrayLike<number>, d: number): void {
   for (let i = 0; i < h.length; i++) {
     if (!Number.isFinite(h[i])) {
-      throw runtimeError(
+      throw new NonFiniteFeaturesError(
         `gdppLoss: ${name} has a non-finite feature (${h[i]}) at row ${Math.floor(i / d)}, column ${i % d} ` +
           '(the discriminator produced NaN/Inf: lower the learning rate or check its input)',
       );

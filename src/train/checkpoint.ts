@@ -4,8 +4,10 @@
 //   checkpoint/state.json     tensor index (group, name, shape, offset) + JSON state (RNG, optimiser scalars)
 //   checkpoint/tensors.bin    every tensor as little-endian float32, concatenated
 // Invariant (atomicity): `checkpoint/` is always a complete checkpoint. A new one is written into a temporary
-// directory beside it, every file fsync'ed, then renamed over the old one (old → .checkpoint-old, new →
-// checkpoint, old removed). If a crash leaves only .checkpoint-old, loading falls back to it.
+// directory beside it, every file fsync'ed, then renamed into place; the one it replaces is kept as
+// `checkpoint.prev/` (old prev removed, checkpoint → checkpoint.prev, new → checkpoint). So a crash at any
+// moment leaves at least one complete checkpoint, and loading falls back from a missing, truncated or edited
+// `checkpoint/` to `checkpoint.prev/` (or a legacy `.checkpoint-old/`), with a one-line warning.
 import { createHash } from 'node:crypto';
 import {
   closeSync,
@@ -13,13 +15,14 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { runtimeError, usageError } from '../errors.js';
+import { DppganError, runtimeError, usageError } from '../errors.js';
 
 /** The `format` field of a checkpoint manifest. */
 export const CHECKPOINT_FORMAT = 'dppgan-checkpoint';
@@ -27,7 +30,13 @@ export const CHECKPOINT_FORMAT = 'dppgan-checkpoint';
 export const CHECKPOINT_VERSION = 1;
 /** The checkpoint folder inside a run directory. */
 export const CHECKPOINT_DIR = 'checkpoint';
+/** The previous checkpoint, kept as a fallback when a new one is written. */
+export const PREVIOUS_CHECKPOINT_DIR = 'checkpoint.prev';
+/** Left by dppgan ≤ 0.1 when a crash came between its two renames. */
 const OLD_DIR = '.checkpoint-old';
+const TEMP_PREFIX = '.checkpoint-tmp-';
+/** Where loadCheckpoint looks, newest first. */
+const CANDIDATES = [CHECKPOINT_DIR, PREVIOUS_CHECKPOINT_DIR, OLD_DIR];
 
 /** A named float32 array with its shape. */
 export interface NamedArray {
@@ -120,7 +129,7 @@ function encode(data: CheckpointData): { bin: Uint8Array; stateJson: Uint8Array 
   return { bin, stateJson };
 }
 
-/** Write `data` as `runDir/checkpoint`, atomically replacing any previous checkpoint. */
+/** Write `data` as `runDir/checkpoint`, atomically; the checkpoint it replaces becomes `checkpoint.prev`. */
 export function saveCheckpoint(runDir: string, data: CheckpointData): void {
   const { bin, stateJson } = encode(data);
   const manifest: Manifest = {
@@ -133,10 +142,14 @@ export function saveCheckpoint(runDir: string, data: CheckpointData): void {
       'state.json': { bytes: stateJson.length, sha256: sha256(stateJson) },
     },
   };
-  const temp = join(runDir, `.checkpoint-tmp-${process.pid}`);
+  const temp = join(runDir, `${TEMP_PREFIX}${process.pid}`);
   const target = join(runDir, CHECKPOINT_DIR);
-  const old = join(runDir, OLD_DIR);
-  rmSync(temp, { recursive: true, force: true });
+  const previous = join(runDir, PREVIOUS_CHECKPOINT_DIR);
+  // Temporary directories of killed processes, and the legacy fallback, are garbage once a new save starts.
+  for (const name of readdirSync(runDir)) {
+    if (name.startsWith(TEMP_PREFIX) || name === OLD_DIR)
+      rmSync(join(runDir, name), { recursive: true, force: true });
+  }
   mkdirSync(temp, { recursive: true });
   writeFileSynced(join(temp, 'tensors.bin'), bin);
   writeFileSynced(join(temp, 'state.json'), stateJson);
@@ -145,19 +158,27 @@ export function saveCheckpoint(runDir: string, data: CheckpointData): void {
     new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
   );
   fsyncDirectory(temp);
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(target)) renameSync(target, old);
+  if (existsSync(join(target, 'manifest.json'))) {
+    rmSync(previous, { recursive: true, force: true });
+    renameSync(target, previous);
+  } else {
+    rmSync(target, { recursive: true, force: true }); // an incomplete directory, never a checkpoint
+  }
   renameSync(temp, target);
   fsyncDirectory(runDir);
-  rmSync(old, { recursive: true, force: true });
 }
 
-/** True when `runDir` holds a checkpoint (or the fallback left by an interrupted save). */
+/** True when `runDir` holds a checkpoint (or a fallback: the previous one, or one left by an interrupted save). */
 export function hasCheckpoint(runDir: string): boolean {
-  return (
-    existsSync(join(runDir, CHECKPOINT_DIR, 'manifest.json')) ||
-    existsSync(join(runDir, OLD_DIR, 'manifest.json'))
-  );
+  return CANDIDATES.some((name) => existsSync(join(runDir, name, 'manifest.json')));
+}
+
+function readJsonBytes(bytes: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw runtimeError(`corrupt checkpoint: cannot parse ${what} (${(error as Error).message})`);
+  }
 }
 
 function readJson(path: string, what: string): unknown {
@@ -168,20 +189,51 @@ function readJson(path: string, what: string): unknown {
   }
 }
 
+/** Options of `loadCheckpoint`. */
+export interface LoadCheckpointOptions {
+  /** Called with a one-line message when `checkpoint/` is unusable and a previous checkpoint is used instead. */
+  onWarning?: (message: string) => void;
+}
+
 /**
- * Read and verify `runDir/checkpoint`: format, version, every file's size and SHA-256, and (when given) that it
- * was written for a config with hash `expectedConfigHash`. Any problem is a one-line DppganError.
+ * Read and verify the newest usable checkpoint of `runDir`: format, version, every file's size and SHA-256, and
+ * (when given) that it was written for a config with hash `expectedConfigHash`. A missing, truncated or edited
+ * `checkpoint/` falls back to `checkpoint.prev/` (with `opts.onWarning`); when none is usable, the first
+ * problem is thrown as a one-line DppganError. A config mismatch never falls back (it is a usage error).
  */
-export function loadCheckpoint(runDir: string, expectedConfigHash?: string): CheckpointData {
-  let dir = join(runDir, CHECKPOINT_DIR);
-  if (!existsSync(join(dir, 'manifest.json'))) {
-    const old = join(runDir, OLD_DIR);
-    if (!existsSync(join(old, 'manifest.json'))) {
-      throw runtimeError(
-        `no checkpoint in ${runDir} (expected ${dir}/manifest.json): train first, or check --run`,
-      );
+export function loadCheckpoint(
+  runDir: string,
+  expectedConfigHash?: string,
+  opts: LoadCheckpointOptions = {},
+): CheckpointData {
+  const present = CANDIDATES.map((name) => join(runDir, name)).filter((dir) => existsSync(dir));
+  if (!present.some((dir) => existsSync(join(dir, 'manifest.json')))) {
+    throw runtimeError(
+      `no checkpoint in ${runDir} (expected ${join(runDir, CHECKPOINT_DIR)}/manifest.json): train first, or check --run`,
+    );
+  }
+  let firstError: unknown;
+  for (const dir of present) {
+    try {
+      const data = loadCheckpointDir(dir, expectedConfigHash);
+      if (firstError !== undefined) {
+        opts.onWarning?.(
+          `${(firstError as Error).message}; using the previous checkpoint ${dir} (step ${data.step}) instead`,
+        );
+      }
+      return data;
+    } catch (error) {
+      if (error instanceof DppganError && error.exitCode === 2) throw error;
+      firstError ??= error;
     }
-    dir = old;
+  }
+  throw firstError;
+}
+
+/** Read and verify one checkpoint directory (see loadCheckpoint). */
+function loadCheckpointDir(dir: string, expectedConfigHash?: string): CheckpointData {
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    throw runtimeError(`corrupt checkpoint: ${dir}/manifest.json is missing`);
   }
   const manifest = readJson(join(dir, 'manifest.json'), `${dir}/manifest.json`) as Partial<Manifest>;
   if (manifest?.format !== CHECKPOINT_FORMAT || typeof manifest.version !== 'number' || !manifest.files) {
@@ -214,7 +266,7 @@ export function loadCheckpoint(runDir: string, expectedConfigHash?: string): Che
     }
     contents[name] = bytes;
   }
-  const parsed = JSON.parse(contents['state.json'].toString('utf8')) as {
+  const parsed = readJsonBytes(contents['state.json'], `${dir}/state.json`) as {
     step: number;
     tensors: TensorEntry[];
     state: Record<string, unknown>;

@@ -19,6 +19,13 @@ export type LipschitzName = (typeof LIPSCHITZ_NAMES)[number];
 export const SCHEDULE_NAMES = ['alternating', 'simultaneous'] as const;
 /** One of SCHEDULE_NAMES. */
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+/**
+ * What the numerical guard does when a loss, gradient, weight or real batch is NaN/±Inf (the update is never
+ * applied): 'skip' the update, 'rollback' to the last good checkpoint with halved learning rates, or 'stop'.
+ */
+export const NAN_POLICY_NAMES = ['skip', 'rollback', 'stop'] as const;
+/** One of NAN_POLICY_NAMES. */
+export type NanPolicy = (typeof NAN_POLICY_NAMES)[number];
 
 const finite = z.number().refine(Number.isFinite, { message: 'expected a finite number' });
 const positive = finite.refine((v) => v > 0, { message: 'expected a number > 0' });
@@ -73,6 +80,10 @@ export const configSchema = z
     /** Save a checkpoint every this many steps (and always at the end). */
     checkpointEvery: count.default(1000),
     backend: z.enum(BACKEND_NAMES).default('auto'),
+    /** Numerical guard policy (see NAN_POLICY_NAMES); a non-finite update is never applied. */
+    nanPolicy: z.enum(NAN_POLICY_NAMES).default('skip'),
+    /** Stop after this many faulty steps in a row ('skip') or rollbacks without a new checkpoint ('rollback'). */
+    nanLimit: count.default(10),
   })
   .superRefine((config, ctx) => {
     if (config.schedule === 'simultaneous' && config.nDis !== 1) {
@@ -193,9 +204,17 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * SHA-256 of what makes two runs the same training problem: everything except the iteration count (a run may
- * be extended), the logging/checkpoint cadence and the backend.
+ * be extended), the logging/checkpoint cadence, the backend and the numerical guard's policy.
  */
 export function configHash(config: TrainConfig): string {
-  const { iterations: _i, logEvery: _l, checkpointEvery: _c, backend: _b, ...identity } = config;
+  const {
+    iterations: _i,
+    logEvery: _l,
+    checkpointEvery: _c,
+    backend: _b,
+    nanPolicy: _p,
+    nanLimit: _n,
+    ...identity
+  } = config;
   return createHash('sha256').update(canonicalJson(identity)).digest('hex');
 }

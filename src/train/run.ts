@@ -3,15 +3,26 @@
 // interrupted) run for sampling and evaluation.
 // Invariant: an existing run directory is never overwritten unless `resume` (continue it) or `force` (start
 // over) is given, and `force` only ever deletes a directory that looks like a dppgan run.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// Crash safety: config.json and checkpoints are replaced atomically (write a temporary file, rename), so a run
+// killed at any moment (kill -9) resumes from its last complete checkpoint; the loop yields to the event loop
+// after every step, so an abort signal (SIGINT/SIGTERM in the CLI) is seen within one step.
+// Numerical guard (see trainer.ts): events go to log.jsonl as {event: 'nonfinite', step, what, action}; with
+// nanPolicy 'rollback' the run returns to its last good checkpoint (kept in memory) with halved learning rates.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend } from '../backend/index.js';
 import { createDataset } from '../data/index.js';
 import { runtimeError, usageError } from '../errors.js';
-import { CHECKPOINT_DIR, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import {
+  CHECKPOINT_DIR,
+  type CheckpointData,
+  hasCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+} from './checkpoint.js';
 import { configHash, loadConfigFile, type TrainConfig } from './config.js';
 import { type LogRecord, RunLogger } from './logger.js';
-import { type StepStats, Trainer } from './trainer.js';
+import { type NonFiniteEvent, type StepStats, Trainer } from './trainer.js';
 
 /** Options of `trainRun`. */
 export interface TrainRunOptions {
@@ -24,6 +35,10 @@ export interface TrainRunOptions {
   onStep?: (stats: StepStats, trainer: Trainer) => void;
   /** When aborted, the run saves a checkpoint after the current step and stops. */
   signal?: AbortSignal;
+  /** One-line warnings: a corrupt checkpoint replaced by the previous one, a resume from step 0. */
+  onWarning?: (message: string) => void;
+  /** Numerical-guard events (also written to log.jsonl). */
+  onNonFinite?: (event: NonFiniteEvent) => void;
 }
 
 /** What `trainRun` returns: the trainer (caller disposes it), the config and timing. */
@@ -49,6 +64,27 @@ function looksLikeRun(dir: string): boolean {
   return existsSync(join(dir, 'config.json')) || hasCheckpoint(dir) || existsSync(join(dir, 'log.jsonl'));
 }
 
+/** Write a file so that a crash leaves either the old or the new content, never a truncated one. */
+function writeFileAtomic(path: string, text: string): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, text);
+  renameSync(temp, path);
+}
+
+/** Let pending signal handlers and timers run (the training loop is otherwise synchronous). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function allFinite(data: CheckpointData): boolean {
+  for (const arrays of Object.values(data.tensors)) {
+    for (const { values } of arrays) {
+      for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+    }
+  }
+  return true;
+}
+
 function makeDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
@@ -65,8 +101,8 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
   const runDir = resolve(opts.runDir);
   let resumed = false;
   if (opts.resume) {
-    if (!hasCheckpoint(runDir)) {
-      throw usageError(`--resume: ${runDir} holds no checkpoint to resume (start it without --resume)`);
+    if (!existsSync(join(runDir, 'config.json'))) {
+      throw usageError(`--resume: ${runDir} holds no run to resume (start it without --resume)`);
     }
     const saved = loadConfigFile(join(runDir, 'config.json'));
     if (config === null) config = saved;
@@ -75,7 +111,9 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
         `--resume: the config differs from the one ${runDir} was trained with (only "iterations", "logEvery", "checkpointEvery" and "backend" may change): resume without --config, or use --force to start over`,
       );
     }
-    resumed = true;
+    // A run killed before its first checkpoint starts again from step 0.
+    resumed = hasCheckpoint(runDir);
+    if (!resumed) opts.onWarning?.(`--resume: ${runDir} has no checkpoint yet; starting it from step 0`);
   } else {
     if (config === null) throw usageError('missing --config FILE (required unless --resume)');
     if (isNonEmptyDir(runDir)) {
@@ -91,29 +129,85 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
     }
   }
   makeDir(runDir);
-  writeFileSync(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   await initBackend({ backend: config.backend });
   const trainer = new Trainer(config, { dataset: createDataset(config.data) });
   let resumedFrom: number | undefined;
-  if (resumed) {
-    await trainer.restoreCheckpoint(loadCheckpoint(runDir, trainer.configHash));
-    resumedFrom = trainer.step;
+  // The last good checkpoint, kept in memory for nanPolicy 'rollback'.
+  let lastGood: CheckpointData | undefined;
+  try {
+    if (resumed) {
+      const data = loadCheckpoint(runDir, trainer.configHash, { onWarning: opts.onWarning });
+      await trainer.restoreCheckpoint(data);
+      resumedFrom = trainer.step;
+      if (config.nanPolicy === 'rollback') lastGood = data;
+    }
+    if (config.nanPolicy === 'rollback') lastGood ??= await trainer.captureCheckpoint();
+  } catch (error) {
+    trainer.dispose();
+    throw error;
   }
   const logger = new RunLogger(join(runDir, 'log.jsonl'));
   logger.open(resumedFrom);
+  trainer.onNonFinite = (event) => {
+    logger.write(event);
+    opts.onNonFinite?.(event);
+  };
 
   const start = performance.now();
   let lastLogTime = start;
   let lastLogStep = trainer.step;
   let last: StepStats | undefined;
   let interrupted = false;
-  const save = async () => saveCheckpoint(runDir, await trainer.captureCheckpoint());
+  let rollbacks = 0;
+  let savedStep = resumedFrom ?? -1;
+  const stop = (what: string, reason: string): never => {
+    trainer.onNonFinite?.({ event: 'nonfinite', step: trainer.step, what, action: 'stop' });
+    trainer.dispose();
+    throw runtimeError(
+      `training stopped at step ${trainer.step}: non-finite ${what} (${reason}); the last good checkpoint is in ${join(runDir, CHECKPOINT_DIR)}: lower the learning rates or check the data`,
+    );
+  };
+  const save = async () => {
+    const data = await trainer.captureCheckpoint();
+    // Never write a checkpoint a rollback or resume could not use (guard, second line of defence).
+    if (!allFinite(data)) stop('weights', 'found while checkpointing; not saved');
+    saveCheckpoint(runDir, data);
+    if (config.nanPolicy === 'rollback') lastGood = data;
+    rollbacks = 0;
+    savedStep = data.step;
+  };
   while (trainer.step < config.iterations) {
-    last = trainer.trainStep();
+    if (opts.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    try {
+      last = trainer.trainStep();
+    } catch (error) {
+      trainer.dispose();
+      throw error;
+    }
+    const { nonfinite, ...stats } = last;
+    last = stats;
+    if (nonfinite?.some((event) => event.action === 'rollback') && lastGood) {
+      const what = nonfinite.map((event) => event.what).join(', ');
+      if (++rollbacks > config.nanLimit) {
+        stop(what, `${rollbacks - 1} rollbacks without a new checkpoint, nanLimit ${config.nanLimit}`);
+      }
+      await trainer.restoreCheckpoint(lastGood, 'rollback');
+      logger.rewind(trainer.step);
+      opts.onWarning?.(
+        `non-finite ${what}: rolled back to step ${trainer.step} with learning rates × ${trainer.lrScale}`,
+      );
+      lastLogStep = trainer.step;
+      lastLogTime = performance.now();
+      await yieldToEventLoop();
+      continue;
+    }
     opts.onStep?.(last, trainer);
     const done = trainer.step === config.iterations;
-    interrupted = opts.signal?.aborted === true && !done;
-    if (trainer.step % config.logEvery === 0 || done || interrupted) {
+    if (trainer.step % config.logEvery === 0 || done) {
       const now = performance.now();
       const record: LogRecord = {
         ...last,
@@ -126,10 +220,11 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
       lastLogTime = now;
       lastLogStep = trainer.step;
     }
-    if (trainer.step % config.checkpointEvery === 0 || done || interrupted) await save();
-    if (interrupted) break;
+    if (trainer.step % config.checkpointEvery === 0 || done) await save();
+    // Signal handlers (the CLI's SIGINT/SIGTERM) run only when the loop yields.
+    await yieldToEventLoop();
   }
-  if (!existsSync(join(runDir, CHECKPOINT_DIR))) await save();
+  if ((interrupted && savedStep !== trainer.step) || !existsSync(join(runDir, CHECKPOINT_DIR))) await save();
   return {
     trainer,
     config,
@@ -142,7 +237,7 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
 }
 
 /** Load a run (its config.json and checkpoint) for sampling or evaluation. */
-export async function openRun(runDir: string): Promise<Trainer> {
+export async function openRun(runDir: string, onWarning?: (message: string) => void): Promise<Trainer> {
   const dir = resolve(runDir);
   if (!existsSync(join(dir, 'config.json'))) {
     throw usageError(`${dir} is not a dppgan run directory (no config.json): pass the --out of a train run`);
@@ -151,7 +246,7 @@ export async function openRun(runDir: string): Promise<Trainer> {
   await initBackend({ backend: config.backend });
   const trainer = new Trainer(config, { dataset: createDataset(config.data) });
   try {
-    await trainer.restoreCheckpoint(loadCheckpoint(dir, trainer.configHash));
+    await trainer.restoreCheckpoint(loadCheckpoint(dir, trainer.configHash, { onWarning }));
   } catch (error) {
     trainer.dispose();
     throw error;

@@ -7,17 +7,33 @@
 // Invariant (reproducibility): every random draw comes from one seeded Random forked into 'init', 'data',
 // 'latent' and 'gp' streams, and a checkpoint holds every piece of state a step reads, so k steps + restore +
 // (n − k) steps equals n steps bit for bit on the same backend.
+// Invariant (numerical guard): no update whose loss, gradients or network weights hold a NaN/±Inf is applied,
+// nor any update on a non-finite real batch. The check is one fused probe Σ sum(t·0) (0 iff every entry is
+// finite) and one scalar read per update; what happens instead is config.nanPolicy (see NonFiniteEvent).
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset } from '../data/index.js';
 import { runtimeError } from '../errors.js';
 import { type AdversarialLoss, adversarialLoss } from '../losses/adversarial.js';
-import { gdppLoss } from '../losses/gdpp.js';
+import { gdppLoss, NonFiniteFeaturesError } from '../losses/gdpp.js';
 import { gradientPenalty } from '../losses/gradient-penalty.js';
 import { buildGan, type Gan, SpectralNormalization } from '../nn/index.js';
 import { clipWeights } from '../nn/weight-clip.js';
 import { Random, type RandomState } from '../random.js';
 import type { CheckpointData, NamedArray } from './checkpoint.js';
-import { configHash, type TrainConfig } from './config.js';
+import { configHash, type NanPolicy, type TrainConfig } from './config.js';
+
+/**
+ * A numerical-guard event (one `log.jsonl` line): at `step`, `what` was NaN/±Inf — 'batch' (the real data), or
+ * 'D'/'G' followed by 'loss', 'gradients', 'weights' or 'features' — and the update was not applied; `action`
+ * is what happened instead: 'skip' (step taken without that update), 'rollback' (to the last good checkpoint
+ * with halved learning rates, done by trainRun) or 'stop'.
+ */
+export interface NonFiniteEvent {
+  event: 'nonfinite';
+  step: number;
+  what: string;
+  action: NanPolicy;
+}
 
 /** Loss values of one step (the last discriminator update's for D). */
 export interface StepStats {
@@ -30,6 +46,8 @@ export interface StepStats {
   gdpp?: number;
   /** The gradient penalty (already weighted) inside dLoss (when used). */
   gradientPenalty?: number;
+  /** Numerical-guard events of this step (its non-finite updates were not applied). */
+  nonfinite?: NonFiniteEvent[];
 }
 
 type Scalars = Partial<Record<'dLoss' | 'gLoss' | 'gAdversarial' | 'gdpp' | 'gradientPenalty', tf.Scalar>>;
@@ -71,9 +89,17 @@ export class Trainer {
   readonly configHash: string;
   /** Completed steps. */
   step = 0;
+  /** Learning-rate multiplier: 1, halved by every rollback (saved in checkpoints). */
+  lrScale = 1;
+  /** Called with every numerical-guard event as it happens (trainRun writes them to log.jsonl). */
+  onNonFinite?: (event: NonFiniteEvent) => void;
   private readonly random: Record<StreamName, Random>;
   private readonly gVars: tf.Variable[];
   private readonly dVars: tf.Variable[];
+  /** Every weight (incl. batch-norm statistics and spectral-norm u) the guard checks before an update. */
+  private readonly gWeights: { read(): tf.Tensor }[];
+  private readonly dWeights: { read(): tf.Tensor }[];
+  private faultsInARow = 0;
 
   constructor(config: TrainConfig, opts: TrainerOptions) {
     this.config = config;
@@ -94,6 +120,8 @@ export class Trainer {
     this.optimizerD = tf.train.adam(d.lr, d.beta1, d.beta2, d.epsilon);
     this.gVars = this.gan.generator.stack.trainableVariables();
     this.dVars = this.gan.discriminator.trainableVariables();
+    this.gWeights = this.gan.generator.stack.weights();
+    this.dWeights = this.gan.discriminator.weights();
   }
 
   get latentDim(): number {
@@ -153,42 +181,110 @@ export class Trainer {
     return loss;
   }
 
-  /** One training step; returns its losses. Throws a runtime error when a loss becomes NaN or infinite. */
+  /**
+   * The gradients of `loss` w.r.t. `vars`, or null (with the culprit pushed to `faults`) when the loss, a gradient
+   * or a weight of the network is NaN/±Inf, or the GDPP features are. Call inside tf.tidy.
+   */
+  private guardedGradients(
+    loss: () => tf.Scalar,
+    vars: tf.Variable[],
+    net: 'D' | 'G',
+    faults: string[],
+  ): GradientMap | null {
+    let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      result = tf.variableGrads(loss, vars);
+    } catch (error) {
+      if (!(error instanceof NonFiniteFeaturesError)) throw error;
+      faults.push(`${net} features`);
+      return null;
+    }
+    const grads = Object.values(result.grads);
+    const weights = (net === 'D' ? this.dWeights : this.gWeights).map((w) => w.read());
+    if (allFinite([result.value, ...grads, ...weights])) return result.grads as unknown as GradientMap;
+    // Rare path: name the culprit.
+    faults.push(
+      `${net} ${!allFinite([result.value]) ? 'loss' : !allFinite(grads) ? 'gradients' : 'weights'}`,
+    );
+    return null;
+  }
+
+  /**
+   * One training step; returns its losses. Numerical guard: an update whose loss, gradients or weights are
+   * NaN/±Inf (or any update on a non-finite real batch) is not applied; with nanPolicy 'skip' the step ends
+   * without it (stats.nonfinite says why), 'rollback' is the same here and trainRun then rolls back, and 'stop'
+   * — or config.nanLimit faulty steps in a row, or non-finite weights under 'skip' — throws a runtime error.
+   */
   trainStep(): StepStats {
     const scalars: Scalars = {};
     const batch = this.config.batchSize;
+    const faults: string[] = [];
     let real: tf.Tensor2D | null = null;
     try {
       if (this.config.schedule === 'alternating') {
-        for (let k = 0; k < this.config.nDis; k++) {
+        for (let k = 0; k < this.config.nDis && faults.length === 0; k++) {
           real?.dispose();
           real = this.sampleReal(batch);
+          if (!allFinite([real])) {
+            faults.push('batch');
+            break;
+          }
           const z = this.sampleLatent(batch);
           const batchReal = real;
           tf.tidy(() => {
-            this.optimizerD.minimize(() => this.discriminatorLoss(batchReal, z, scalars), false, this.dVars);
+            const grads = this.guardedGradients(
+              () => this.discriminatorLoss(batchReal, z, scalars),
+              this.dVars,
+              'D',
+              faults,
+            );
+            if (grads) this.optimizerD.applyGradients(grads);
           });
           z.dispose();
-          if (this.config.lipschitz === 'weight-clip') clipWeights(this.dVars, this.config.weightClip);
+          if (faults.length === 0 && this.config.lipschitz === 'weight-clip') {
+            clipWeights(this.dVars, this.config.weightClip);
+          }
         }
-        const z = this.sampleLatent(batch);
-        const batchReal = real!;
-        tf.tidy(() => {
-          this.optimizerG.minimize(() => this.generatorLoss(z, batchReal, scalars), false, this.gVars);
-        });
-        z.dispose();
+        if (faults.length === 0) {
+          const z = this.sampleLatent(batch);
+          const batchReal = real!;
+          tf.tidy(() => {
+            const grads = this.guardedGradients(
+              () => this.generatorLoss(z, batchReal, scalars),
+              this.gVars,
+              'G',
+              faults,
+            );
+            if (grads) this.optimizerG.applyGradients(grads);
+          });
+          z.dispose();
+        }
       } else {
         real = this.sampleReal(batch);
-        const z = this.sampleLatent(batch);
-        const batchReal = real;
-        tf.tidy(() => {
-          const d = tf.variableGrads(() => this.discriminatorLoss(batchReal, z, scalars), this.dVars);
-          const g = tf.variableGrads(() => this.generatorLoss(z, batchReal, scalars), this.gVars);
-          this.optimizerD.applyGradients(d.grads as unknown as GradientMap);
-          this.optimizerG.applyGradients(g.grads as unknown as GradientMap);
-        });
-        z.dispose();
-        if (this.config.lipschitz === 'weight-clip') clipWeights(this.dVars, this.config.weightClip);
+        if (!allFinite([real])) faults.push('batch');
+        else {
+          const z = this.sampleLatent(batch);
+          const batchReal = real;
+          tf.tidy(() => {
+            const d = this.guardedGradients(
+              () => this.discriminatorLoss(batchReal, z, scalars),
+              this.dVars,
+              'D',
+              faults,
+            );
+            const g =
+              d &&
+              this.guardedGradients(() => this.generatorLoss(z, batchReal, scalars), this.gVars, 'G', faults);
+            if (d && g) {
+              this.optimizerD.applyGradients(d);
+              this.optimizerG.applyGradients(g);
+            }
+          });
+          z.dispose();
+          if (faults.length === 0 && this.config.lipschitz === 'weight-clip') {
+            clipWeights(this.dVars, this.config.weightClip);
+          }
+        }
       }
       this.step++;
       const stats: StepStats = {
@@ -199,18 +295,39 @@ export class Trainer {
       };
       if (scalars.gdpp) stats.gdpp = read(scalars.gdpp);
       if (scalars.gradientPenalty) stats.gradientPenalty = read(scalars.gradientPenalty);
-      for (const [name, value] of Object.entries(stats)) {
-        if (!Number.isFinite(value)) {
-          throw runtimeError(
-            `training diverged at step ${this.step}: ${name} is ${value} (try a lower learning rate, or another loss/lipschitz setting)`,
-          );
-        }
-      }
+      if (faults.length > 0) stats.nonfinite = this.handleFaults(faults);
+      else this.faultsInARow = 0;
       return stats;
     } finally {
       real?.dispose();
       tf.dispose(Object.values(scalars));
     }
+  }
+
+  /** Apply config.nanPolicy to this step's faults: report them, and throw when the run must stop. */
+  private handleFaults(faults: string[]): NonFiniteEvent[] {
+    const { nanPolicy, nanLimit } = this.config;
+    this.faultsInARow++;
+    let action: NanPolicy = nanPolicy;
+    let reason = `nanPolicy "stop"`;
+    if (nanPolicy === 'rollback' && faults.every((what) => what === 'batch')) action = 'skip';
+    if (nanPolicy === 'skip' && faults.some((what) => what.endsWith('weights'))) {
+      action = 'stop';
+      reason = 'skipping cannot repair non-finite weights';
+    } else if (nanPolicy === 'skip' && this.faultsInARow > nanLimit) {
+      action = 'stop';
+      reason = `${this.faultsInARow} faulty steps in a row, nanLimit ${nanLimit}`;
+    }
+    const events = faults.map(
+      (what): NonFiniteEvent => ({ event: 'nonfinite', step: this.step, what, action }),
+    );
+    for (const event of events) this.onNonFinite?.(event);
+    if (action === 'stop') {
+      throw runtimeError(
+        `training stopped at step ${this.step}: non-finite ${faults.join(', ')} (${reason}; the update was not applied, so no NaN reached the weights): lower the learning rates, check the data, or set "nanPolicy" to "skip" or "rollback"`,
+      );
+    }
+    return events;
   }
 
   /** The σ each spectrally normalised discriminator layer divides by now (empty without spectral norm). */
@@ -274,13 +391,23 @@ export class Trainer {
         'optimizer-g': await optimizer(this.optimizerG),
         'optimizer-d': await optimizer(this.optimizerD),
       },
-      state: { random, adam: { g: adamScalars(this.optimizerG), d: adamScalars(this.optimizerD) } },
+      state: {
+        random,
+        adam: { g: adamScalars(this.optimizerG), d: adamScalars(this.optimizerD) },
+        lrScale: this.lrScale,
+      },
     };
   }
 
-  /** Restore a checkpoint into this (freshly built, not yet stepped) trainer. */
-  async restoreCheckpoint(data: CheckpointData): Promise<void> {
-    if (this.step !== 0) throw new Error('restoreCheckpoint: the trainer has already taken steps');
+  /**
+   * Restore a checkpoint. 'resume' (default): into this freshly built, not yet stepped trainer, everything
+   * incl. the random streams and the lr scale. 'rollback' (numerical guard): weights, optimiser state and step
+   * only — the random streams go on (fresh batches) — and the learning rates are halved.
+   */
+  async restoreCheckpoint(data: CheckpointData, mode: 'resume' | 'rollback' = 'resume'): Promise<void> {
+    if (mode === 'resume' && this.step !== 0) {
+      throw new Error('restoreCheckpoint: the trainer has already taken steps');
+    }
     const corrupt = (what: string) =>
       runtimeError(
         `checkpoint does not fit model "${this.config.model}": ${what} (was it written by another config?)`,
@@ -310,6 +437,7 @@ export class Trainer {
     const state = data.state as {
       random: Record<StreamName, RandomState>;
       adam: Record<'g' | 'd', AdamScalars>;
+      lrScale?: number;
     };
     const restoreOptimizer = async (
       opt: tf.AdamOptimizer,
@@ -318,6 +446,15 @@ export class Trainer {
     ) => {
       const arrays = data.tensors[group] ?? [];
       if (scalars === undefined) throw corrupt(`missing optimiser state ${group}`);
+      if (mode === 'rollback') {
+        const moments = opt as unknown as Record<
+          'accumulatedFirstMoment' | 'accumulatedSecondMoment',
+          { variable: tf.Variable }[]
+        >;
+        tf.dispose(
+          [...moments.accumulatedFirstMoment, ...moments.accumulatedSecondMoment].map((m) => m.variable),
+        );
+      }
       const named = [
         { name: 'iter', tensor: tf.scalar(scalars.iterations, 'int32') },
         ...arrays.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape) })),
@@ -332,11 +469,22 @@ export class Trainer {
     };
     await restoreOptimizer(this.optimizerG, 'optimizer-g', state.adam?.g);
     await restoreOptimizer(this.optimizerD, 'optimizer-d', state.adam?.d);
-    for (const name of RANDOM_STREAMS) {
-      if (!state.random?.[name]) throw corrupt(`missing random stream ${name}`);
-      this.random[name].setState(state.random[name]);
+    if (mode === 'resume') {
+      for (const name of RANDOM_STREAMS) {
+        if (!state.random?.[name]) throw corrupt(`missing random stream ${name}`);
+        this.random[name].setState(state.random[name]);
+      }
     }
+    this.setLrScale(mode === 'rollback' ? this.lrScale / 2 : (state.lrScale ?? 1));
+    this.faultsInARow = 0;
     this.step = data.step;
+  }
+
+  /** Set both Adam learning rates to config lr × scale. */
+  private setLrScale(scale: number): void {
+    this.lrScale = scale;
+    (this.optimizerG as unknown as { learningRate: number }).learningRate = this.config.optim.g.lr * scale;
+    (this.optimizerD as unknown as { learningRate: number }).learningRate = this.config.optim.d.lr * scale;
   }
 
   /** Dispose the networks and optimisers. */
@@ -350,6 +498,14 @@ export class Trainer {
 function replace(scalars: Scalars, key: keyof Scalars, value: tf.Scalar): void {
   scalars[key]?.dispose();
   scalars[key] = tf.keep(value.clone());
+}
+
+/** True when every entry of every tensor is finite: one fused probe Σ sum(t·0) (NaN unless all finite), one read. */
+function allFinite(tensors: tf.Tensor[]): boolean {
+  const probe = tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.mul(t, 0)))));
+  const value = probe.dataSync()[0];
+  probe.dispose();
+  return value === 0;
 }
 
 function read(value: tf.Scalar | undefined): number {

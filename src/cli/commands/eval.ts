@@ -16,7 +16,7 @@ export function evalCommand(io: CliIo): Command {
     .option('--samples <n>', 'number of generated samples (GDPP protocol: 2500)', integerOption(1), 2500)
     .option('--seed <n>', 'latent-code seed', integerOption(0), 0)
     .action(async (opts: { run: string; samples: number; seed: number }) => {
-      const trainer = await openRun(opts.run);
+      const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
       try {
         const { metrics } = evaluate(trainer, opts.samples, opts.seed, { classifier: true });
         writeFileSync(join(opts.run, 'eval.json'), `${JSON.stringify(metrics, null, 2)}\n`);

@@ -24,7 +24,7 @@ export function exportCommand(io: CliIo): Command {
         .default('generator'),
     )
     .action(async (opts: ExportOptions) => {
-      const trainer = await openRun(opts.run);
+      const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
       try {
         const result = await exportNetwork(trainer, opts.out, opts.what);
         const { metadata } = result;

@@ -39,7 +39,7 @@ export function sampleCommand(io: CliIo): Command {
           `--out ${opts.out}: expected a file ending in ${FORMATS.join(', ')}, got "${format || 'no extension'}"`,
         );
       }
-      const trainer = await openRun(opts.run);
+      const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
       try {
         const d = trainer.dataset.dim.reduce((a, b) => a * b, 1);
         let bytes: string | Buffer;

@@ -1,12 +1,15 @@
 // `dppgan train --config FILE [--out DIR] [--seed N] [--iterations N] [--resume] [--force]`
 // Trains (or resumes) a run, then writes its samples, loss curves, eval.json and report.md into the run directory.
-// Ctrl-C stops after the current step with a checkpoint saved; `--resume` continues bit-exactly.
+// SIGINT (Ctrl-C) / SIGTERM stop after the current step with a checkpoint saved and exit 130 / 143; a second
+// one kills at once. `--resume` continues bit-exactly. Warnings (checkpoint fallback, numerical-guard events)
+// go to stderr as one line each.
 import { writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { Command } from 'commander';
-import { runtimeError, usageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import { loadConfigFile, parseConfig, type TrainConfig, trainRun } from '../../train/index.js';
 import { evaluate, metricsLine, writeRunArtifacts } from '../artifacts.js';
+import { ExitError, SIGNAL_EXIT_CODES } from '../exit.js';
 import type { CliIo } from '../io.js';
 import { integerOption } from '../options.js';
 import { createProgress } from '../progress.js';
@@ -56,8 +59,16 @@ export function trainCommand(io: CliIo): Command {
       }
       const total = config?.iterations;
       const controller = new AbortController();
-      const onSigint = () => controller.abort();
-      process.once('SIGINT', onSigint);
+      let received: keyof typeof SIGNAL_EXIT_CODES | null = null;
+      const handlers = (Object.keys(SIGNAL_EXIT_CODES) as (keyof typeof SIGNAL_EXIT_CODES)[]).map((name) => {
+        const handler = () => {
+          received ??= name;
+          controller.abort();
+        };
+        process.once(name, handler);
+        return [name, handler] as const;
+      });
+      const warn = (message: string) => io.err(`dppgan: warning: ${message}`);
       let progress: ReturnType<typeof createProgress> | null = null;
       try {
         const result = await trainRun(config, {
@@ -65,6 +76,12 @@ export function trainCommand(io: CliIo): Command {
           resume: opts.resume,
           force: opts.force,
           signal: controller.signal,
+          onWarning: warn,
+          onNonFinite: (event) => {
+            if (event.action !== 'stop') {
+              warn(`step ${event.step}: non-finite ${event.what}, update not applied (${event.action})`);
+            }
+          },
           onStep: (stats, trainer) => {
             progress ??= createProgress(io, 'train', total ?? trainer.config.iterations, stats.step - 1);
             progress.update(stats);
@@ -74,8 +91,10 @@ export function trainCommand(io: CliIo): Command {
         const { trainer } = result;
         try {
           if (result.interrupted) {
-            throw runtimeError(
-              `interrupted at step ${trainer.step}; checkpoint saved: continue with dppgan train --out ${runDir} --resume`,
+            const signal = received ?? 'SIGINT';
+            throw new ExitError(
+              `interrupted by ${signal} at step ${trainer.step}; checkpoint saved: continue with dppgan train --out ${runDir} --resume`,
+              SIGNAL_EXIT_CODES[signal],
             );
           }
           const evaluation = evaluate(trainer, 2500, 0);
@@ -92,7 +111,7 @@ export function trainCommand(io: CliIo): Command {
         }
       } finally {
         (progress as ReturnType<typeof createProgress> | null)?.stop();
-        process.removeListener('SIGINT', onSigint);
+        for (const [name, handler] of handlers) process.removeListener(name, handler);
       }
     });
 }
