@@ -102,9 +102,58 @@ export class Random {
     return radius * Math.cos(2 * Math.PI * v);
   }
 
-  /** Fill (or create) a Float32Array with standard normals. */
+  /**
+   * Fill (or create) a Float32Array with standard normals: exactly the values `length` calls of `normal()`
+   * return (same stream, same spare), with the generator inlined on local state words (~2× faster; a GAN step
+   * draws 131,072 latent normals).
+   */
   normalArray(length: number, out = new Float32Array(length)): Float32Array {
-    for (let i = 0; i < length; i++) out[i] = this.normal();
+    let i = 0;
+    if (length > 0 && this.spare !== null) {
+      out[0] = this.spare;
+      this.spare = null;
+      i = 1;
+    }
+    const state = this.s;
+    let s0 = state[0];
+    let s1 = state[1];
+    let s2 = state[2];
+    let s3 = state[3];
+    // xoshiro128** as in nextUint32, on int32 locals (same bits; `>>> 0` where the unsigned value is read).
+    let u = 0;
+    let v = 0;
+    while (i < length) {
+      u = 0;
+      while (u === 0) {
+        const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+        const t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        u = r / 4294967296;
+      }
+      const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      v = r / 4294967296;
+      const radius = Math.sqrt(-2 * Math.log(u));
+      out[i] = radius * Math.cos(2 * Math.PI * v);
+      if (i + 1 < length) out[i + 1] = radius * Math.sin(2 * Math.PI * v);
+      else this.spare = radius * Math.sin(2 * Math.PI * v);
+      i += 2;
+    }
+    state[0] = s0;
+    state[1] = s1;
+    state[2] = s2;
+    state[3] = s3;
     return out;
   }
 
