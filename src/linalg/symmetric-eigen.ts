@@ -450,11 +450,24 @@ function tridiagonalEigen(
           y2 = y1;
           y1 = yk;
         }
-        // re-orthogonalise against the cluster's earlier vectors (rows of zt), then normalise
-        for (let q = clusterStart; q < j; q++) {
-          const other = (start + q) * n + start;
+        // re-orthogonalise against the cluster's earlier vectors (rows of zt), then normalise (modified
+        // Gram–Schmidt; each pass subtracts vector q and accumulates the dot product with vector q + 1 from the
+        // updated entries, i.e. the same arithmetic as a dot pass then an update pass, in one sweep of y)
+        if (clusterStart < j) {
+          let other = (start + clusterStart) * n + start;
           let dot = 0;
           for (let k = 0; k < size; k++) dot += zt[other + k] * y[k];
+          for (let q = clusterStart + 1; q < j; q++) {
+            const next = (start + q) * n + start;
+            let nextDot = 0;
+            for (let k = 0; k < size; k++) {
+              const yk = y[k] - dot * zt[other + k];
+              y[k] = yk;
+              nextDot += zt[next + k] * yk;
+            }
+            dot = nextDot;
+            other = next;
+          }
           for (let k = 0; k < size; k++) y[k] -= dot * zt[other + k];
         }
         let scale = 0;
