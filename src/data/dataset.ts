@@ -99,7 +99,7 @@ const imagesSchema = z.strictObject({
   /** A folder of same-size .png files. */
   dir: z.string().min(1),
   /** 3 = RGB (default), 1 = grey. */
-  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  channels: z.literal([1, 3]).optional(),
 });
 
 const objectSchema = z.discriminatedUnion('kind', [

@@ -101,7 +101,9 @@ export function imageFolderDataset(dir: string, channels: 1 | 3 = 3): ImageDatas
     try {
       png = PNG.sync.read(readFileSync(join(dir, name)));
     } catch (error) {
-      throw usageError(`cannot decode ${join(dir, name)} as PNG: ${(error as Error).message}`);
+      throw usageError(
+        `cannot decode ${join(dir, name)} as PNG (${(error as Error).message}): re-save it as a PNG or remove it from data.dir`,
+      );
     }
     if (k === 0) {
       width = png.width;

@@ -119,6 +119,7 @@ function describe(value: unknown): string {
 function valueAt(root: unknown, path: PropertyKey[]): unknown {
   let value = root;
   for (const key of path) {
+    if (typeof value === 'string' && key === 'kind') return value; // the "data": "ring" shorthand
     if (value === null || typeof value !== 'object') return undefined;
     value = (value as Record<PropertyKey, unknown>)[key];
   }
@@ -139,6 +140,8 @@ function issueText(issue: z.core.$ZodIssue, input: unknown): string {
       return `${field}expected ${issue.values.length > 1 ? 'one of ' : ''}${issue.values.map(String).join(', ')}, got ${describe(got)}`;
     case 'invalid_type':
       if (got === undefined) return `${field}required, but missing`;
+      if (issue.expected === 'number' && typeof got === 'number')
+        return `${field}expected a finite number, got ${got}`;
       return `${field}expected ${issue.expected}, got ${describe(got)}`;
     case 'invalid_union':
       if (issue.discriminator !== undefined) {
@@ -178,14 +181,28 @@ export function loadConfigFile(file: string): TrainConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw usageError(`cannot read config file ${file}: ${code === 'ENOENT' ? 'no such file' : String(code)}`);
+    const code = String((error as NodeJS.ErrnoException).code);
+    const why = {
+      ENOENT: 'no such file',
+      EISDIR: 'EISDIR, a directory',
+      EACCES: 'EACCES, permission denied',
+    }[code];
+    throw usageError(`cannot read config file ${file}: ${why ?? code}: pass the path of a JSON config file`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw usageError(`${file}: not valid JSON (${(error as Error).message})`);
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message);
+    let where = '';
+    if (position) {
+      const before = text.slice(0, Number(position[1])).split('\n');
+      where = ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+    }
+    throw usageError(
+      `${file}: not valid JSON${where} (${message.replace(/ in JSON at position \d+.*$/, '')}): fix the syntax; JSON has no comments, trailing commas, NaN or Infinity`,
+    );
   }
   return parseConfig(json, file);
 }

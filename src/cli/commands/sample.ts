@@ -2,14 +2,13 @@
 // FILE by extension: .json ([[x,y],…] for 2-D data; one flat array per sample otherwise), .csv (a header, one
 // row per sample), .png (a scatter over the real data for 2-D runs, an image grid for image runs).
 // Deterministic: the same run and --seed give byte-identical files.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
+import { extname } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { Random } from '../../random.js';
 import { openRun } from '../../train/index.js';
 import { evaluate, samplesPng } from '../artifacts.js';
-import type { CliIo } from '../io.js';
+import { type CliIo, writeOutputFile } from '../io.js';
 import { integerOption } from '../options.js';
 
 const FORMATS = ['.json', '.csv', '.png'];
@@ -62,8 +61,7 @@ export function sampleCommand(io: CliIo): Command {
             bytes = `${header}\n${lines.join('\n')}\n`;
           }
         }
-        mkdirSync(dirname(opts.out), { recursive: true });
-        writeFileSync(opts.out, bytes);
+        writeOutputFile(opts.out, bytes);
         io.out(`wrote ${opts.n} samples (seed ${opts.seed}, step ${trainer.step}) to ${opts.out}`);
       } finally {
         trainer.dispose();
