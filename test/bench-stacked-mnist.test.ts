@@ -1,0 +1,233 @@
+// `dppgan bench stacked-mnist` end to end on a tiny setting (2 iterations, DCGAN and GDPP-GAN, 300 samples, a
+// small classifier trained here into a temporary DPPGAN_CACHE), then resumability: a rerun skips finished runs
+// and reuses their cached evaluations, a run without eval.json is resumed, a failed seed leaves its row "k/N
+// (incomplete)", and rows of other invocations are kept. Also: a missing classifier is one clear line.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend/index.js';
+import {
+  planStackedMnistBench,
+  SMNIST_EVAL_FILE,
+  type StackedMnistResults,
+} from '../src/cli/bench/stacked-mnist.js';
+import type { CliIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/run-cli.js';
+import { saveClassifier, trainMnistClassifier } from '../src/train/classifier.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'dppgan-smnist-bench-'));
+const cache = join(scratch, 'cache');
+const out = join(scratch, 'results');
+const runs = join(scratch, 'runs');
+const runDir = (name: string) => join(runs, 'short-2', name);
+const savedCache = process.env.DPPGAN_CACHE;
+let key = '';
+let accuracy = 0;
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  process.env.DPPGAN_CACHE = cache;
+  const opts = { epochs: 1, batchSize: 32, trainSubset: 960, testSubset: 500, seed: 2 };
+  const trained = trainMnistClassifier(opts);
+  saveClassifier(trained, opts);
+  trained.model.dispose();
+  key = trained.key;
+  accuracy = trained.testAccuracy;
+});
+afterAll(() => {
+  if (savedCache === undefined) delete process.env.DPPGAN_CACHE;
+  else process.env.DPPGAN_CACHE = savedCache;
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    out: (text) => {
+      stdout += text.endsWith('\n') ? text : `${text}\n`;
+    },
+    err: (text) => {
+      stderr += text.endsWith('\n') ? text : `${text}\n`;
+    },
+    isTTY: false,
+  };
+  const code = await runCli(['node', 'dppgan', ...args], io);
+  return { code, out: stdout, err: stderr };
+}
+
+const tiny = () => [
+  'bench',
+  'stacked-mnist',
+  '--iterations',
+  '2',
+  '--samples',
+  '300',
+  '--real-samples',
+  '300',
+  '--jobs',
+  '2',
+  '--classifier',
+  key,
+  '--out',
+  out,
+  '--runs',
+  runs,
+];
+const readResults = (): StackedMnistResults =>
+  JSON.parse(readFileSync(join(out, 'stacked-mnist.json'), 'utf8')) as StackedMnistResults;
+
+describe('dppgan bench stacked-mnist', () => {
+  it('without a cached classifier: one line saying to run `dppgan classifier train`, nothing trained', async () => {
+    process.env.DPPGAN_CACHE = join(scratch, 'empty-cache');
+    try {
+      const result = await cli('bench', 'stacked-mnist', '--iterations', '2', '--out', out, '--runs', runs);
+      expect(result.code).toBe(2);
+      expect(result.err.trim().split('\n')).toHaveLength(1);
+      expect(result.err).toMatch(
+        /^dppgan: no cached MNIST classifier in .*run `dppgan classifier train` first/,
+      );
+    } finally {
+      process.env.DPPGAN_CACHE = cache;
+    }
+    const unknown = await cli(
+      ...['bench', 'stacked-mnist', '--iterations', '2', '--out', out, '--runs', runs],
+      ...['--classifier', '0123456789abcdef'],
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/--classifier 0123456789abcdef: no cached classifier with that key/);
+    expect(() => statSync(runs)).toThrow();
+  });
+
+  it('trains, evaluates and writes rows with protocol, seeds and metrics', async () => {
+    const result = await cli(...tiny(), '--seeds', '1', '--methods', 'dcgan,gdpp-gan');
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(new RegExp(`classifier ${key}`));
+    expect(result.out.match(/^\[\d\/2\] (DCGAN|GDPP-GAN) seed 1: \d+\/1000 modes, KL /gm)).toHaveLength(2);
+
+    const results = readResults();
+    expect(results.command).toBe(`dppgan ${tiny().join(' ')} --seeds 1 --methods dcgan,gdpp-gan`);
+    expect(results.classifier).toEqual({ key, testAccuracy: accuracy });
+    expect([results.samples, results.realSamples]).toEqual([300, 300]);
+    expect(results.machineInfo.backend).toBe('wasm');
+    expect(results.realReference?.samples).toBe(300);
+    // 300 real images drawn uniformly over 1,000 modes cover many distinct triples.
+    expect(results.realReference?.modes).toBeGreaterThan(150);
+    expect(
+      results.rows.map((r) => [
+        r.method,
+        r.dataset,
+        r.protocol,
+        r.iterations,
+        r.seeds,
+        r.seedsAsked,
+        r.complete,
+      ]),
+    ).toEqual([
+      ['DCGAN', 'stacked-mnist', 'short', 2, 1, 1, true],
+      ['GDPP-GAN', 'stacked-mnist', 'short', 2, 1, 1, true],
+    ]);
+    for (const row of results.rows) {
+      const [seed] = row.perSeed;
+      expect(seed.step).toBe(2);
+      expect(seed.samples).toBe(300);
+      expect(seed.modes).toBeGreaterThanOrEqual(1);
+      expect(seed.modes).toBeLessThanOrEqual(300);
+      // KL(p ‖ uniform) = log 1000 − H(p) ∈ [log(1000/300), log 1000] for 300 samples (rounded to 4 digits).
+      expect(seed.kl).toBeGreaterThanOrEqual(Math.log(1000 / 300) - 1e-4);
+      expect(seed.kl).toBeLessThanOrEqual(Math.log(1000) + 1e-4);
+      expect(seed.fid).toBeGreaterThan(0);
+      expect(Number.isFinite(seed.kid)).toBe(true);
+      expect(seed.classifierScore).toBeGreaterThanOrEqual(1 - 1e-9);
+      expect(seed.classifierScore).toBeLessThanOrEqual(10 + 1e-9);
+      expect(seed.secPerIter).toBeGreaterThan(0);
+      expect([row.modes, row.kl, row.fid]).toEqual([seed.modes, seed.kl, seed.fid]);
+      const cached = JSON.parse(readFileSync(join(seed.runDir, SMNIST_EVAL_FILE), 'utf8'));
+      expect(cached).toMatchObject({ step: 2, samples: 300, realSamples: 300, classifier: key });
+      expect(cached.metrics.modes).toBe(seed.modes);
+    }
+    const md = readFileSync(join(out, 'stacked-mnist.md'), 'utf8');
+    expect(md).toContain(`command (latest invocation): \`${results.command}\``);
+    expect(md).toMatch(/\| DCGAN \| short \| 1 \| 2 \| 300 \| .* \| 427 \| 3\.163 \|/);
+    expect(md).toMatch(/\| GDPP-GAN \| short \| 1 \| 2 \| 300 \| .* \| 1000 \| 0\.135 \|/);
+    expect(md).toMatch(/test accuracy \d+\.\d\d% \(\*\*below the 99%/);
+    expect(md).toMatch(
+      /Paper-only baselines \(modes \/ KL\): Unrolled 817 \/ 1\.430, WGAN 961 \/ 0\.140, WGAN-GP 995/,
+    );
+    expect(readFileSync(join(out, 'stacked-mnist.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('skips finished runs and reuses their cached evaluations on a rerun', async () => {
+    const log = join(runDir('dcgan-s1'), 'log.jsonl');
+    const evaluation = join(runDir('dcgan-s1'), SMNIST_EVAL_FILE);
+    const before = [statSync(log).mtimeMs, statSync(evaluation).mtimeMs];
+    const first = readResults();
+    const result = await cli(...tiny(), '--seeds', '1', '--methods', 'dcgan,gdpp-gan');
+    expect(result.code).toBe(0);
+    expect(result.out.match(/finished earlier, skipped \(\d+\/1000 modes, KL /g)).toHaveLength(2);
+    expect([statSync(log).mtimeMs, statSync(evaluation).mtimeMs]).toEqual(before);
+    expect(readResults().rows.map((r) => r.perSeed)).toEqual(first.rows.map((r) => r.perSeed));
+  });
+
+  it('resumes a run without eval.json, marks a row with a failed seed incomplete, keeps other rows', async () => {
+    const gdppRow = readResults().rows[1];
+    rmSync(join(runDir('dcgan-s1'), 'eval.json'));
+    // Seed 2's directory holds something that is not a run: `train --force` refuses it, so the seed fails.
+    mkdirSync(runDir('dcgan-s2'), { recursive: true });
+    writeFileSync(join(runDir('dcgan-s2'), 'notes.txt'), 'not a run\n');
+    const result = await cli(...tiny(), '--seeds', '2', '--methods', 'dcgan');
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/1 run\(s\) failed: DCGAN seed 2/);
+    expect(result.out).toMatch(/DCGAN seed 1: \d+\/1000 modes, .* \(resumed\)/);
+    expect(result.out).toMatch(/DCGAN seed 2: FAILED \(exit 2\)/);
+    const results = readResults();
+    expect(results.rows.map((r) => [r.method, r.seeds, r.seedsAsked, r.complete])).toEqual([
+      ['DCGAN', 1, 2, false],
+      ['GDPP-GAN', 1, 1, true],
+    ]);
+    // The GDPP-GAN row is the earlier invocation's, with its own command line.
+    expect(results.rows[1]).toEqual(gdppRow);
+    expect(results.rows[1].command).not.toBe(results.command);
+    expect(readFileSync(join(out, 'stacked-mnist.md'), 'utf8')).toMatch(
+      /\| DCGAN \| short \| 1\/2 \(incomplete\) \| 2 \|/,
+    );
+  });
+});
+
+describe('bench stacked-mnist planning', () => {
+  const base = { seeds: 2, jobs: 1, out, runs, command: 'x', io: { out() {}, err() {}, isTTY: false } };
+
+  it('plans paper (15,000) and short (4,000) protocols in table order and rejects contradictions', () => {
+    const paper = planStackedMnistBench({ ...base, methods: ['GDPP-GAN', 'dcgan'] });
+    expect(paper.protocol).toBe('paper');
+    expect(paper.tasks.map((t) => [t.experiment.method, t.seed, t.iterations])).toEqual([
+      ['DCGAN', 1, 15000],
+      ['DCGAN', 2, 15000],
+      ['GDPP-GAN', 1, 15000],
+      ['GDPP-GAN', 2, 15000],
+    ]);
+    expect(paper.tasks[2].runDir).toBe(join(runs, 'paper-15000', 'gdpp-gan-s1'));
+    const short = planStackedMnistBench({ ...base, protocol: 'short' });
+    expect(new Set(short.tasks.map((t) => t.iterations))).toEqual(new Set([4000]));
+    expect(short.tasks.map((t) => t.experiment.method).filter((_, i) => i % 2 === 0)).toEqual([
+      'DCGAN',
+      'WGAN-GP',
+      'SN-GAN',
+      'GDPP-GAN',
+      'GDPP+SN-GAN',
+    ]);
+    expect(short.outputs.json).toBe(paper.outputs.json);
+    expect(() => planStackedMnistBench({ ...base, protocol: 'paper', iterations: 20 })).toThrow(
+      /--protocol paper/,
+    );
+    expect(() => planStackedMnistBench({ ...base, methods: ['gdpp'] })).toThrow(/unknown method "gdpp"/);
+  });
+
+  it('rejects options of the other suite', async () => {
+    const result = await cli('bench', 'synthetic', '--samples', '300');
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/--samples applies to `dppgan bench stacked-mnist` only/);
+  });
+});
