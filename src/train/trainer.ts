@@ -202,9 +202,9 @@ export class Trainer {
     const grads = Object.values(result.grads);
     const weights = (net === 'D' ? this.dWeights : this.gWeights).map((w) => w.read());
     if (allFinite([result.value, ...grads, ...weights])) return result.grads as unknown as GradientMap;
-    // Rare path: name the culprit.
+    // Rare path: name the culprit, the root cause first (non-finite weights make the loss non-finite too).
     faults.push(
-      `${net} ${!allFinite([result.value]) ? 'loss' : !allFinite(grads) ? 'gradients' : 'weights'}`,
+      `${net} ${!allFinite(weights) ? 'weights' : !allFinite([result.value]) ? 'loss' : 'gradients'}`,
     );
     return null;
   }
