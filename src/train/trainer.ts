@@ -11,6 +11,7 @@
 // nor any update on a non-finite real batch. The check is one fused probe Σ sum(t·0) (0 iff every entry is
 // finite) and one scalar read per update; what happens instead is config.nanPolicy (see NonFiniteEvent).
 import * as tf from '@tensorflow/tfjs-core';
+import { sharedTapeAvailable, sharedTapeGradients } from '../backend/shared-tape.js';
 import type { Dataset } from '../data/index.js';
 import { runtimeError } from '../errors.js';
 import { type AdversarialLoss, adversarialLoss } from '../losses/adversarial.js';
@@ -100,6 +101,12 @@ export class Trainer {
   private readonly gWeights: { read(): tf.Tensor }[];
   private readonly dWeights: { read(): tf.Tensor }[];
   private faultsInARow = 0;
+  /**
+   * 'simultaneous' runs one forward pass for both losses (see simultaneousStep) when no layer has per-call state
+   * (batch-norm statistics, spectral-norm u: every training-mode call advances them, and the separate losses make
+   * more calls) and there is no gradient penalty (its own random draw and second-order tape).
+   */
+  private readonly sharedForward: boolean;
 
   constructor(config: TrainConfig, opts: TrainerOptions) {
     this.config = config;
@@ -122,6 +129,13 @@ export class Trainer {
     this.dVars = this.gan.discriminator.trainableVariables();
     this.gWeights = this.gan.generator.stack.weights();
     this.dWeights = this.gan.discriminator.weights();
+    this.sharedForward =
+      config.schedule === 'simultaneous' &&
+      config.lipschitz !== 'gradient-penalty' &&
+      [...this.gan.generator.stack.weights(), ...this.gan.discriminator.weights()].every(
+        (w) => w.trainable,
+      ) &&
+      sharedTapeAvailable();
   }
 
   get latentDim(): number {
@@ -182,6 +196,69 @@ export class Trainer {
   }
 
   /**
+   * Schedule 'simultaneous' with one forward pass: G(z), φ(real), φ(fake) and both logits are computed once and
+   * ∂L_D/∂θ_D, ∂L_G/∂θ_G are back-propagated from the same tape. The ops, their order and each loss's tape are
+   * those of discriminatorLoss then generatorLoss, so the gradients (and the step) are bit-identical to two
+   * tf.variableGrads calls — the generator and φ(real) are simply not evaluated twice. Returns false, having changed
+   * nothing, when the GDPP features are non-finite: the caller then takes the two-pass path, which reports the
+   * fault exactly as before. Call inside tf.tidy.
+   */
+  private simultaneousStep(real: tf.Tensor2D, z: tf.Tensor2D, scalars: Scalars, faults: string[]): boolean {
+    const { generator, discriminator } = this.gan;
+    const gdpp = this.config.gdpp;
+    type Losses = 'dLoss' | 'gLoss' | 'gAdversarial' | 'gdpp';
+    let result: { values: Record<Losses, tf.Scalar>; grads: tf.NamedTensorMap[] };
+    try {
+      result = sharedTapeGradients<Losses>(() => {
+        const fake = generator.apply(z, true);
+        const phiReal = discriminator.features(real, true);
+        const realLogits = discriminator.head(phiReal, true);
+        const phiFake = discriminator.features(fake, true);
+        const fakeLogits = discriminator.head(phiFake, true);
+        const dLoss = this.adversarial.discriminatorLoss(realLogits, fakeLogits);
+        const gAdversarial = this.adversarial.generatorLoss(fakeLogits);
+        let gLoss = gAdversarial;
+        let dpp = gAdversarial;
+        if (gdpp !== null) {
+          dpp = gdppLoss(phiFake, phiReal, {
+            magnitudeWeight: gdpp.magnitudeWeight,
+            signInvariant: gdpp.signInvariant,
+          });
+          gLoss = tf.mul(0.5, tf.add(gAdversarial, tf.mul(gdpp.weight, dpp)));
+        }
+        return { dLoss, gLoss, gAdversarial, gdpp: dpp };
+      }, [
+        { loss: 'dLoss', variables: this.dVars },
+        { loss: 'gLoss', variables: this.gVars },
+      ]);
+    } catch (error) {
+      if (error instanceof NonFiniteFeaturesError) return false;
+      throw error;
+    }
+    const { values } = result;
+    const [d, g] = result.grads as unknown as GradientMap[];
+    replace(scalars, 'dLoss', values.dLoss);
+    if (!this.finiteUpdate(values.dLoss, d, 'D', faults)) return true;
+    replace(scalars, 'gAdversarial', values.gAdversarial);
+    if (gdpp !== null) replace(scalars, 'gdpp', values.gdpp);
+    replace(scalars, 'gLoss', values.gLoss);
+    if (!this.finiteUpdate(values.gLoss, g, 'G', faults)) return true;
+    this.optimizerD.applyGradients(d);
+    this.optimizerG.applyGradients(g);
+    return true;
+  }
+
+  /** True when loss, gradients and the net's weights are all finite; otherwise the culprit goes to `faults`. */
+  private finiteUpdate(value: tf.Scalar, gradients: GradientMap, net: 'D' | 'G', faults: string[]): boolean {
+    const grads = Object.values(gradients as unknown as tf.NamedTensorMap);
+    const weights = (net === 'D' ? this.dWeights : this.gWeights).map((w) => w.read());
+    if (allFinite([value, ...grads, ...weights])) return true;
+    // Rare path: name the culprit, the root cause first (non-finite weights make the loss non-finite too).
+    faults.push(`${net} ${!allFinite(weights) ? 'weights' : !allFinite([value]) ? 'loss' : 'gradients'}`);
+    return false;
+  }
+
+  /**
    * The gradients of `loss` w.r.t. `vars`, or null (with the culprit pushed to `faults`) when the loss, a gradient
    * or a weight of the network is NaN/±Inf, or the GDPP features are. Call inside tf.tidy.
    */
@@ -199,14 +276,8 @@ export class Trainer {
       faults.push(`${net} features`);
       return null;
     }
-    const grads = Object.values(result.grads);
-    const weights = (net === 'D' ? this.dWeights : this.gWeights).map((w) => w.read());
-    if (allFinite([result.value, ...grads, ...weights])) return result.grads as unknown as GradientMap;
-    // Rare path: name the culprit, the root cause first (non-finite weights make the loss non-finite too).
-    faults.push(
-      `${net} ${!allFinite(weights) ? 'weights' : !allFinite([result.value]) ? 'loss' : 'gradients'}`,
-    );
-    return null;
+    const grads = result.grads as unknown as GradientMap;
+    return this.finiteUpdate(result.value, grads, net, faults) ? grads : null;
   }
 
   /**
@@ -266,6 +337,7 @@ export class Trainer {
           const z = this.sampleLatent(batch);
           const batchReal = real;
           tf.tidy(() => {
+            if (this.sharedForward && this.simultaneousStep(batchReal, z, scalars, faults)) return;
             const d = this.guardedGradients(
               () => this.discriminatorLoss(batchReal, z, scalars),
               this.dVars,
