@@ -340,7 +340,8 @@ function tridiagonalEigen(
   n: number,
   values: Float64Array,
   zt: Float64Array,
-): void {
+  vectorsAbove = Number.NEGATIVE_INFINITY,
+): number {
   const blockE = new Float64Array(n);
   const u0 = new Float64Array(n);
   const u1 = new Float64Array(n);
@@ -355,13 +356,18 @@ function tridiagonalEigen(
     seed ^= seed << 5;
     return ((seed >>> 0) / 4294967296) * 2 - 1;
   };
+  // Pass 1: the blocks and their eigenvalues. Pass 2: the wanted eigenvectors (all by default; with
+  // `vectorsAbove`, those whose eigenvalue exceeds vectorsAbove·max(λ_max, 0) — per block a suffix, since each
+  // block's values are ascending; the random starts of skipped vectors are still drawn, so a wanted vector starts
+  // from the same point as in a full solve).
+  const blockEnds: number[] = [];
   let start = 0;
   for (let end = 0; end < n; end++) {
     if (end < n - 1 && Math.abs(off[end]) > EPS * (Math.abs(d[end]) + Math.abs(d[end + 1]))) continue;
+    blockEnds.push(end);
     const size = end - start + 1;
     if (size === 1) {
       values[start] = d[start];
-      zt[start * n + start] = 1;
       start = end + 1;
       continue;
     }
@@ -372,6 +378,27 @@ function tridiagonalEigen(
     for (let i = 1; i < size; i++) blockE[i] = off[start + i - 1];
     tridiagonalQL(null, size, dBlock, blockE, u0, u1);
     dBlock.sort();
+    start = end + 1;
+  }
+  let maxValue = 0;
+  for (let i = 0; i < n; i++) if (values[i] > maxValue) maxValue = values[i];
+  const vectorLimit = vectorsAbove === Number.NEGATIVE_INFINITY ? vectorsAbove : vectorsAbove * maxValue;
+  let computed = 0;
+  start = 0;
+  for (const end of blockEnds) {
+    const size = end - start + 1;
+    if (size === 1) {
+      if (values[start] > vectorLimit) {
+        zt[start * n + start] = 1;
+        computed++;
+      }
+      start = end + 1;
+      continue;
+    }
+    const dBlock = values.subarray(start, end + 1);
+    let firstWanted = 0;
+    while (firstWanted < size && !(dBlock[firstWanted] > vectorLimit)) firstWanted++;
+    computed += size - firstWanted;
     let norm = 0;
     for (let i = start; i <= end; i++) {
       norm = Math.max(
@@ -391,6 +418,12 @@ function tridiagonalEigen(
       const minSeparation = 10 * EPS * Math.max(Math.abs(lambda), tinyPivot);
       if (j > 0 && shift - previousShift < minSeparation) shift = previousShift + minSeparation;
       previousShift = shift;
+      if (j < firstWanted) {
+        for (let k = 0; k < size; k++) nextRandom(); // this vector's start, not needed
+        continue;
+      }
+      // re-orthogonalise against the wanted earlier vectors of the cluster only (the others are not computed)
+      const orthogonalStart = Math.max(clusterStart, firstWanted);
       // LU with partial pivoting of T_block − shift·I; U has two super-diagonals (u1, u2).
       let c0 = d[start] - shift;
       let c1 = off[start];
@@ -453,11 +486,11 @@ function tridiagonalEigen(
         // re-orthogonalise against the cluster's earlier vectors (rows of zt), then normalise (modified
         // Gram–Schmidt; each pass subtracts vector q and accumulates the dot product with vector q + 1 from the
         // updated entries, i.e. the same arithmetic as a dot pass then an update pass, in one sweep of y)
-        if (clusterStart < j) {
-          let other = (start + clusterStart) * n + start;
+        if (orthogonalStart < j) {
+          let other = (start + orthogonalStart) * n + start;
           let dot = 0;
           for (let k = 0; k < size; k++) dot += zt[other + k] * y[k];
-          for (let q = clusterStart + 1; q < j; q++) {
+          for (let q = orthogonalStart + 1; q < j; q++) {
             const next = (start + q) * n + start;
             let nextDot = 0;
             for (let k = 0; k < size; k++) {
@@ -491,6 +524,7 @@ function tridiagonalEigen(
     }
     start = end + 1;
   }
+  return computed;
 }
 
 /** Sort (values, columns of v) ascending by value; then fix each column's sign. */
@@ -559,7 +593,16 @@ function checkInput(a: ArrayLike<number>, n: number): void {
 export function symmetricEigen(
   a: ArrayLike<number>,
   n: number,
-  opts: { method?: 'inverse-iteration' | 'ql' } = {},
+  opts: {
+    method?: 'inverse-iteration' | 'ql';
+    /**
+     * Compute only the eigenvectors whose eigenvalue exceeds vectorsAbove·max(λ_max, 0); the other columns
+     * come back as zeros (default: every eigenvector). With inverse iteration the skipped ones cost nothing
+     * (GDPP's real branch needs ~5 of 128 here); a wanted vector can then differ from a full solve's only by
+     * the re-orthogonalisation against skipped vectors of its cluster (round-off of the solver's accuracy).
+     */
+    vectorsAbove?: number;
+  } = {},
 ): EigenResult {
   checkInput(a, n);
   // Scale by a power of two (exact) so max|a| ≈ 1: QL's products of off-diagonals would otherwise overflow
@@ -582,11 +625,13 @@ export function symmetricEigen(
   const values = new Float64Array(n);
   load();
   const ql = opts.method === 'ql';
-  let result = solveScaled(t, n, values, e, cosines, sines, ql);
+  const above = opts.vectorsAbove ?? Number.NEGATIVE_INFINITY;
+  if (Number.isNaN(above)) throw usageError('symmetricEigen: vectorsAbove must be a number, got NaN');
+  let result = solveScaled(t, n, values, e, cosines, sines, ql, above);
   if (!ql && !allFinite(result.vectors)) {
     // Safety net (never observed in our tests): inverse iteration produced a non-finite vector; redo with QL.
     load();
-    result = solveScaled(t, n, values, e, cosines, sines, true);
+    result = solveScaled(t, n, values, e, cosines, sines, true, above);
   }
   if (scale !== 1) for (let i = 0; i < n; i++) values[i] /= scale;
   return result;
@@ -605,12 +650,17 @@ function solveScaled(
   cosines: Float64Array,
   sines: Float64Array,
   ql: boolean,
+  vectorsAbove: number,
 ): EigenResult {
   if (ql) {
     tridiagonalise(t, n, values, e);
     const q = transposeOf(t, n, n); // t holds Qᵀ (A = Q·T·Qᵀ); the fused QL rotations want Q
     tridiagonalQL(q, n, values, e, cosines, sines);
     sortAndFixSigns(q, n, values);
+    if (vectorsAbove !== Number.NEGATIVE_INFINITY) {
+      const limit = vectorsAbove * Math.max(values[n - 1], 0);
+      for (let j = 0; j < n && !(values[j] > limit); j++) for (let r = 0; r < n; r++) q[r * n + j] = 0;
+    }
     return { values, vectors: q };
   }
   const h = new Float64Array(n);
@@ -619,9 +669,10 @@ function solveScaled(
   for (let j = 0; j < n; j++) diagonal[j] = t[j * n + j];
   const off = e.subarray(1, n); // off[i] couples i and i+1
   const zt = new Float64Array(n * n);
-  tridiagonalEigen(diagonal, off, n, values, zt);
+  const computed = tridiagonalEigen(diagonal, off, n, values, zt, vectorsAbove);
   sortRows(zt, n, values);
-  applyReflectors(t, h, n, zt); // rows of zt: eigenvectors of A
+  // rows of zt: eigenvectors of A (the computed ones are the last `computed` rows: the largest eigenvalues)
+  applyReflectors(t, h, n, computed === n ? zt : zt.subarray((n - computed) * n), computed);
   const vectors = transposeOf(zt, n, n);
   for (let j = 0; j < n; j++) fixSign(vectors, j, n, n);
   return { values, vectors };
@@ -634,12 +685,12 @@ function solveScaled(
  * (H_{i+1}·H_i x = x − g·w_i − g'·w_{i+1} with g = w_i·x/h_i, g' = (w_{i+1}·x − g·w_{i+1}·w_i)/h_{i+1}), so
  * each row block is swept twice per pair instead of twice per reflector.
  */
-function applyReflectors(t: Float64Array, h: Float64Array, n: number, zt: Float64Array): void {
+function applyReflectors(t: Float64Array, h: Float64Array, n: number, zt: Float64Array, rows = n): void {
   const tau = new Float64Array(n);
   for (let i = 1; i < n; i++) tau[i] = h[i] === 0 ? 0 : 1 / h[i];
   const last = n - 1;
   let r = 0;
-  for (; r + 3 < n; r += 4) {
+  for (; r + 3 < rows; r += 4) {
     const x0 = r * n;
     const x1 = x0 + n;
     const x2 = x1 + n;
@@ -732,7 +783,7 @@ function applyReflectors(t: Float64Array, h: Float64Array, n: number, zt: Float6
       }
     }
   }
-  for (; r < n; r++) {
+  for (; r < rows; r++) {
     const x = r * n;
     for (let i = 1; i <= last; i++) {
       const ti = tau[i];

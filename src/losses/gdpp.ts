@@ -107,18 +107,29 @@ function normaliseRows(
   return { phi, norms };
 }
 
+/**
+ * Normalise, form L_B or G, and decompose it. `onlyAboveNull` (the real branch, a constant target): compute
+ * eigenvectors only for eigenvalues above the null-space limit — the only ones the loss and its gradient read
+ * from that branch (null-space pairs get zero structure weight) — the other columns are zero.
+ */
 function decompose(
   h: ArrayLike<number>,
   b: number,
   d: number,
   gram: boolean,
   products: MatrixProducts,
+  onlyAboveNull = false,
 ): Branch {
   const { phi, norms } = normaliseRows(h, b, d);
   const n = gram ? d : b;
-  const { values, vectors } = symmetricEigen(products.gram(phi, b, d, gram ? 'cols' : 'rows'), n);
+  const nullSpace = tolerances(products).nullSpace;
+  const { values, vectors } = symmetricEigen(
+    products.gram(phi, b, d, gram ? 'cols' : 'rows'),
+    n,
+    onlyAboveNull ? { vectorsAbove: nullSpace } : {},
+  );
   const maxValue = Math.max(values[n - 1], 0);
-  const nullLimit = tolerances(products).nullSpace * maxValue;
+  const nullLimit = nullSpace * maxValue;
   const signs = new Float64Array(n).fill(1);
   if (!gram) {
     return { phi, norms, values, vectors, unscaled: vectors, bvectors: vectors, signs, nullLimit };
@@ -218,7 +229,7 @@ export function gdppLoss64(
   const offset = b - n; // B-spectrum index of Gram eigenvalue i is offset + i
   const products = opts.precision === 'float32' ? float32Products : float64Products;
   const fake = decompose(hFake, b, d, gram, products);
-  const real = decompose(hReal, b, d, gram, products);
+  const real = decompose(hReal, b, d, gram, products, true);
 
   // magnitude: mean over all B eigenvalues; the `offset` structural zeros pair 0 with 0.
   let magnitudeSum = 0;
