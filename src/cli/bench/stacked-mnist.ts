@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../backend/index.js';
-import { createDataset, type Dataset } from '../../data/index.js';
+import { createDataset, type DataSpec, type Dataset } from '../../data/index.js';
 import { runtimeError, usageError } from '../../errors.js';
 import {
   readStackedMnist,
@@ -253,23 +253,6 @@ interface CachedEvaluation {
   metrics: StackedMnistMetrics;
 }
 
-/** Append readout b (m images) to a (n images). */
-function concatReadouts(a: StackedMnistReadout | null, b: StackedMnistReadout): StackedMnistReadout {
-  if (a === null) return b;
-  const join2 = <T extends Float32Array | Int32Array>(x: T, y: T, make: (n: number) => T): T => {
-    const out = make(x.length + y.length);
-    out.set(x);
-    out.set(y, x.length);
-    return out;
-  };
-  return {
-    modes: join2(a.modes, b.modes, (n) => new Int32Array(n)),
-    features: join2(a.features, b.features, (n) => new Float32Array(n)),
-    probabilities: join2(a.probabilities, b.probabilities, (n) => new Float32Array(n)),
-    featureDim: a.featureDim,
-  };
-}
-
 /** Let signal handlers and child-process pipes run between chunks of a long synchronous computation. */
 const breathe = () => new Promise<void>((done) => setImmediate(done));
 
@@ -280,20 +263,40 @@ async function readInChunks(
   classifier: TrainedClassifier,
   signal?: AbortSignal,
 ): Promise<StackedMnistReadout | null> {
-  let readout: StackedMnistReadout | null = null;
+  let all: StackedMnistReadout | null = null;
   for (let start = 0; start < n; start += CHUNK) {
     if (signal?.aborted) return null;
     const m = Math.min(CHUNK, n - start);
-    readout = concatReadouts(readout, readStackedMnist(classifier.model, draw(m), m));
+    const part = readStackedMnist(classifier.model, draw(m), m);
+    const d = part.featureDim;
+    all ??= {
+      modes: new Int32Array(n),
+      features: new Float32Array(n * d),
+      probabilities: new Float32Array(n * 30),
+      featureDim: d,
+    };
+    all.modes.set(part.modes, start);
+    all.features.set(part.features, start * d);
+    all.probabilities.set(part.probabilities, start * 30);
     await breathe();
   }
-  return readout;
+  return all;
+}
+
+/** The metrics of the real reference images themselves. */
+export interface RealReference {
+  samples: number;
+  modes: number;
+  kl: number;
+  classifierScore: number;
 }
 
 /** The shared pieces of the evaluations of one invocation: classifier and (lazily) the real reference. */
 export class StackedMnistEvaluator {
   private real: StackedMnistReadout | null = null;
   private dataset: Dataset | null = null;
+  /** The data spec of the runs (the first one opened); the default Stacked-MNIST until then. */
+  private dataSpec: DataSpec = { kind: 'stacked-mnist' };
 
   constructor(
     readonly classifier: TrainedClassifier,
@@ -305,7 +308,7 @@ export class StackedMnistEvaluator {
   /** Classifier readout of the real reference images (computed once; null when aborted). */
   async realReadout(): Promise<StackedMnistReadout | null> {
     if (this.real) return this.real;
-    this.dataset ??= createDataset({ kind: 'stacked-mnist' });
+    this.dataset ??= createDataset(this.dataSpec);
     const dataset = this.dataset;
     const random = new Random(SMNIST_EVAL_SEED).fork('real');
     this.real = await readInChunks(
@@ -317,13 +320,13 @@ export class StackedMnistEvaluator {
     return this.real;
   }
 
+  /** Whether the real readout has been computed in this invocation. */
+  get hasRealReadout(): boolean {
+    return this.real !== null;
+  }
+
   /** Modes, KL and classifier score of the real reference itself (what a perfect generator would score). */
-  async realReference(): Promise<{
-    samples: number;
-    modes: number;
-    kl: number;
-    classifierScore: number;
-  } | null> {
+  async realReference(): Promise<RealReference | null> {
     const real = await this.realReadout();
     if (!real) return null;
     const m = stackedMnistMetrics(real, this.realSamples);
@@ -364,6 +367,7 @@ export class StackedMnistEvaluator {
       let step: number;
       try {
         step = trainer.step;
+        if (!this.dataset) this.dataSpec = trainer.config.data;
         const random = new Random(SMNIST_EVAL_SEED);
         generated = await readInChunks(
           this.samples,
@@ -455,7 +459,7 @@ export interface StackedMnistResults {
   realSamples: number;
   classifier: { key: string; testAccuracy: number };
   /** The metrics of the real reference images themselves. */
-  realReference: { samples: number; modes: number; kl: number; classifierScore: number } | null;
+  realReference: RealReference | null;
   wallSeconds: number;
   rows: StackedMnistRow[];
 }
@@ -528,7 +532,7 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
     ref
       ? `- real reference (${ref.samples} real images through the same classifier): ${ref.modes} modes, KL ${fixed(ref.kl, 4)}, classifier score ${fixed(ref.classifierScore, 3)} — even a sample of the true distribution has KL > 0 (≈ 999 / (2N) for N ≫ 1,000).`
       : '- real reference: not computed in this invocation',
-    "- protocols: **paper** = each config's own 15,000 iterations (official networks, batch 64, Adam 1e-4 β (0.5, 0.9)); **short** = the same networks for fewer iterations (4,000 unless stated): paper numbers shown for orientation only.",
+    "- protocols: **paper** = each config's own 15,000 iterations (official networks, batch 64, Adam 1e-4 β (0.5, 0.9)); **short** = the same networks for fewer iterations (4,000 unless stated): paper numbers shown for orientation only. One iteration = the config's D updates (5 for WGAN-GP, else 1) + one G update.",
     '',
     '| method | protocol | seeds | iterations | samples | modes | KL | FID | KID | classifier score | s/iter | paper modes | paper KL |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -600,15 +604,15 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
   return lines.join('\n');
 }
 
-/** Earlier rows of results/stacked-mnist.json worth keeping (same classifier, other protocol/iterations). */
-function earlierRows(path: string, classifier: string, current: Set<string>, io: CliIo): StackedMnistRow[] {
-  if (!existsSync(path)) return [];
+/** The earlier results/stacked-mnist.json made with the same classifier, or null. */
+function previousResults(path: string, classifier: string, io: CliIo): StackedMnistResults | null {
+  if (!existsSync(path)) return null;
   let previous: StackedMnistResults;
   try {
     previous = JSON.parse(readFileSync(path, 'utf8')) as StackedMnistResults;
   } catch {
     io.err(`dppgan bench: warning: ${path} is not valid JSON; its rows are not carried over`);
-    return [];
+    return null;
   }
   if (previous.classifier?.key !== classifier) {
     if (previous.rows?.length) {
@@ -616,9 +620,9 @@ function earlierRows(path: string, classifier: string, current: Set<string>, io:
         `dppgan bench: warning: ${path} was made with classifier ${previous.classifier?.key}; its rows are dropped`,
       );
     }
-    return [];
+    return null;
   }
-  return (previous.rows ?? []).filter((r) => !current.has(rowKey(r)));
+  return previous;
 }
 
 /** 64 samples of a run as an 8×8 grid (null when the run cannot be opened). */
@@ -711,7 +715,17 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
         stackedMnistRow(mine[0], seeds.length, perSeed, { baseDir, command: opts.command, date, samples }),
       );
     }
-    const kept = earlierRows(outputs.json, classifier.key, new Set(rows.map(rowKey)), io);
+    const previous = previousResults(outputs.json, classifier.key, io);
+    const current = new Set(rows.map(rowKey));
+    // Rows of other protocols / iteration counts from earlier invocations, when measured the same way.
+    const earlier = (previous?.rows ?? []).filter((r) => !current.has(rowKey(r)));
+    const comparable = (r: StackedMnistRow) => r.samples === samples && previous?.realSamples === realSamples;
+    const kept = earlier.filter(comparable);
+    if (kept.length < earlier.length) {
+      io.err(
+        `dppgan bench: warning: dropped ${earlier.length - kept.length} earlier row(s) of ${displayPath(baseDir, outputs.json)} measured with other --samples/--real-samples (rerun them with these settings; their runs are reused)`,
+      );
+    }
     const allRows = [...rows, ...kept].sort(
       (a, b) =>
         (a.protocol === b.protocol ? 0 : a.protocol === 'short' ? -1 : 1) ||
@@ -720,7 +734,14 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
         a.method.localeCompare(b.method),
     );
 
-    const realReference = opts.signal?.aborted ? null : await evaluator.realReference();
+    // The real reference is computed once per classifier and real-sample count (reused from the last results).
+    const reusable = previous?.realReference?.samples === realSamples ? previous.realReference : null;
+    const realReference =
+      reusable && !evaluator.hasRealReadout
+        ? reusable
+        : opts.signal?.aborted
+          ? null
+          : await evaluator.realReference();
     machine.info.loadAverageAtEnd = loadAverage();
     const summary: StackedMnistResults = {
       command: opts.command,
