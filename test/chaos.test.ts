@@ -1,8 +1,19 @@
-// Crash safety: `dppgan train` (a real process) is killed with SIGKILL at 20 random moments — during start-up,
-// training, log writes and checkpoint writes (a checkpoint every 2 steps) — and restarted with --resume each
-// time. After every kill the run directory must hold an intact checkpoint (manifest + SHA-256 verified, never
-// going backwards); the final resume must finish, bit-identical to an uninterrupted run of the same length.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Crash safety: `dppgan train` (a real process) is killed with SIGKILL at 20 random moments — the first before
+// its first checkpoint, then during start-up, training, log writes and checkpoint writes (a checkpoint every 2
+// steps) — and restarted with --resume each time. After every kill the run directory must hold an intact
+// checkpoint (manifest + SHA-256 verified, never going backwards). Twice the newest checkpoint is damaged on
+// purpose (truncated, then one byte edited): the next resume must say so in one line and use checkpoint.prev/.
+// The final resume must finish, bit-identical to an uninterrupted run of the same length.
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +28,9 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+const hasPrevious = (runDir: string) =>
+  existsSync(join(runDir, 'checkpoint', 'manifest.json')) &&
+  existsSync(join(runDir, 'checkpoint.prev', 'manifest.json'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('kill -9 at random moments', () => {
@@ -36,7 +50,9 @@ describe('kill -9 at random moments', () => {
     const runDir = join(scratch, 'run');
     const uniform = seededUniform(2024);
     const steps: number[] = [];
-    const warnings: string[] = [];
+    let damaged = false;
+    let corrupted = 0;
+    let fallbacksReported = 0; // resumed children that said, in one line, that they used checkpoint.prev/
     let last = 0;
     let midWrite = 0; // kills that interrupted a checkpoint write (a temporary directory was left)
     let midRename = 0; // kills between the two renames (only checkpoint.prev/ was there)
@@ -46,10 +62,9 @@ describe('kill -9 at random moments', () => {
       const run = startCliProcess(args);
       const launched = Date.now();
       if (kill === 0) {
-        // The first launch creates the run; --resume needs its config.json.
-        while (!existsSync(join(runDir, 'config.json'))) await sleep(10);
-      }
-      if (kill > 0 && uniform() < 0.25) {
+        // The first launch is killed as soon as it has created the run, before its first checkpoint.
+        while (!existsSync(join(runDir, 'config.json'))) await sleep(5);
+      } else if (uniform() < 0.25) {
         await sleep(1000 * uniform()); // during start-up: module loading, backend, checkpoint restore
       } else {
         // During training: once the log shows progress, at a random moment (checkpoints every 2 steps, so
@@ -68,6 +83,7 @@ describe('kill -9 at random moments', () => {
       // Only warnings (e.g. "no checkpoint yet; starting it from step 0") may have been printed.
       for (const line of run.output.stderr.split('\n').filter(Boolean)) {
         expect(line).toMatch(/^dppgan: warning: /);
+        if (/using the previous checkpoint .*checkpoint\.prev/.test(line)) fallbacksReported++;
       }
       const names = readdirSync(runDir);
       if (names.includes(`.checkpoint-tmp-${run.child.pid}`)) midWrite++;
@@ -76,11 +92,43 @@ describe('kill -9 at random moments', () => {
         steps.push(0);
         continue;
       }
-      const data = loadCheckpoint(runDir, undefined, { onWarning: (message) => warnings.push(message) });
+      let warned = false;
+      const data = loadCheckpoint(runDir, undefined, {
+        onWarning: () => {
+          warned = true;
+        },
+      });
+      // A fallback only while a checkpoint damaged on purpose is still in place (SIGKILL alone never damages one).
+      if (warned) expect(damaged, `unexpected fallback after kill ${kill}`).toBe(true);
+      else damaged = false;
       expect(data.step, `checkpoint went backwards after kill ${kill}`).toBeGreaterThanOrEqual(last);
       last = data.step;
       steps.push(last);
+      const damage = kill === 7 ? 'truncate' : kill === 14 ? 'edit' : null;
+      if (damage && hasPrevious(runDir)) {
+        const bin = join(runDir, 'checkpoint', 'tensors.bin');
+        if (damage === 'truncate') truncateSync(bin, statSync(bin).size >> 1);
+        else
+          writeFileSync(
+            bin,
+            Buffer.from(readFileSync(bin).map((byte, i) => (i === 100 ? byte ^ 0x40 : byte))),
+          );
+        damaged = true;
+        corrupted++;
+        const messages: string[] = [];
+        last = loadCheckpoint(runDir, undefined, { onWarning: (message) => messages.push(message) }).step;
+        expect(messages).toEqual([
+          expect.stringMatching(
+            damage === 'truncate'
+              ? /^corrupt checkpoint: .*tensors\.bin has \d+ bytes, the manifest expects \d+ \(truncated\?\); using the previous checkpoint .*checkpoint\.prev \(step \d+\) instead$/
+              : /^corrupt checkpoint: .*tensors\.bin does not match its SHA-256 checksum in the manifest; using the previous checkpoint/,
+          ),
+        ]);
+      }
     }
+    expect(corrupted).toBe(2);
+    expect(fallbacksReported).toBeGreaterThanOrEqual(1);
+    expect(existsSync(join(runDir, 'checkpoint.damaged'))).toBe(true);
     // The kills landed at different moments: the run made progress between them.
     expect(new Set(steps).size).toBeGreaterThan(5);
     const target = last + 6;
@@ -88,9 +136,8 @@ describe('kill -9 at random moments', () => {
     expect(final.status, final.stderr).toBe(0);
     expect(final.stdout).toContain(`${target} steps (resumed at step ${last})`);
     console.log(
-      `chaos: checkpoint steps after each kill ${steps.join(' ')}; finished at ${target}; ${midWrite} kills inside a checkpoint write, ${midRename} between its renames`,
+      `chaos: checkpoint steps after each kill ${steps.join(' ')}; finished at ${target}; ${midWrite} kills inside a checkpoint write, ${midRename} between its renames; ${fallbacksReported} fallbacks reported`,
     );
-    expect(warnings).toEqual([]); // SIGKILL never leaves a damaged checkpoint/ behind (atomic renames)
 
     // An uninterrupted run of the same length, in this process: same weights and optimiser state, bit for bit.
     const reference = join(scratch, 'reference');

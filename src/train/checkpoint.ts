@@ -32,6 +32,8 @@ export const CHECKPOINT_VERSION = 1;
 export const CHECKPOINT_DIR = 'checkpoint';
 /** The previous checkpoint, kept as a fallback when a new one is written. */
 export const PREVIOUS_CHECKPOINT_DIR = 'checkpoint.prev';
+/** Where a resumed run sets aside a damaged `checkpoint/` it fell back from (kept for inspection, never read). */
+export const DAMAGED_CHECKPOINT_DIR = 'checkpoint.damaged';
 /** Left by dppgan ≤ 0.1 when a crash came between its two renames. */
 const OLD_DIR = '.checkpoint-old';
 const TEMP_PREFIX = '.checkpoint-tmp-';

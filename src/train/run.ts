@@ -16,6 +16,7 @@ import { runtimeError, usageError } from '../errors.js';
 import {
   CHECKPOINT_DIR,
   type CheckpointData,
+  DAMAGED_CHECKPOINT_DIR,
   hasCheckpoint,
   loadCheckpoint,
   saveCheckpoint,
@@ -137,7 +138,19 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
   let lastGood: CheckpointData | undefined;
   try {
     if (resumed) {
-      const data = loadCheckpoint(runDir, trainer.configHash, { onWarning: opts.onWarning });
+      let fellBack = false;
+      const data = loadCheckpoint(runDir, trainer.configHash, {
+        onWarning: (message) => {
+          fellBack = true;
+          opts.onWarning?.(message);
+        },
+      });
+      // Set a damaged checkpoint/ aside, so that the next save cannot demote it to checkpoint.prev/ over the
+      // good one just loaded.
+      if (fellBack && existsSync(join(runDir, CHECKPOINT_DIR))) {
+        rmSync(join(runDir, DAMAGED_CHECKPOINT_DIR), { recursive: true, force: true });
+        renameSync(join(runDir, CHECKPOINT_DIR), join(runDir, DAMAGED_CHECKPOINT_DIR));
+      }
       await trainer.restoreCheckpoint(data);
       resumedFrom = trainer.step;
       if (config.nanPolicy === 'rollback') lastGood = data;
