@@ -214,6 +214,32 @@ describe('numerical guard', () => {
     expect(checkpointFinite(runDir)).toBe(true);
     expect(loadCheckpoint(runDir).state.lrScale).toBe(0.5);
   });
+
+  it('a checkpoint with a non-finite weight is never written: the run stops in one line, the last one stays', async () => {
+    const config = toyConfig({ iterations: 10, checkpointEvery: 2, logEvery: 1 });
+    const runDir = join(scratch, 'no-nan-checkpoint');
+    const error = await trainRun(config, {
+      runDir,
+      onStep: (stats, trainer) => {
+        if (stats.step === 4) {
+          const w = trainer.gan.generator.stack.trainableVariables()[0];
+          w.assign(tf.fill(w.shape, Number.POSITIVE_INFINITY));
+        }
+      },
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DppganError);
+    expect((error as DppganError).message).toMatch(
+      /^training stopped at step 4: non-finite weights \(found while checkpointing; not saved\); the last good checkpoint is in .*checkpoint: lower the learning rates or check the data$/,
+    );
+    expect(loadCheckpoint(runDir).step).toBe(2);
+    expect(checkpointFinite(runDir)).toBe(true);
+    expect(readEvents(join(runDir, 'log.jsonl'))).toEqual([
+      { event: 'nonfinite', step: 4, what: 'weights', action: 'stop' },
+    ]);
+  });
 });
 
 describe('checkpoint fallback', () => {
