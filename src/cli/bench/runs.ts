@@ -456,3 +456,12 @@ export async function runTrainingTasks(opts: RunTasksOptions): Promise<string[]>
   }
   return failures;
 }
+
+/** Fail with a usage error that says where the experiment configs live when `dir` is missing. */
+export function requireExperimentsDirectory(dir: string): void {
+  if (!existsSync(dir)) {
+    throw usageError(
+      `experiments directory ${dir} does not exist: run the bench from a clone of the dppgan repository, or pass --experiments DIR`,
+    );
+  }
+}

@@ -50,6 +50,7 @@ import {
   METHOD_NAMES,
   methodRank,
   type Protocol,
+  requireExperimentsDirectory,
   resolveProtocol,
   round,
   roundOrNull,
@@ -81,7 +82,7 @@ export function defaultStackedMnistExperimentsDir(): string {
 
 /** Every `<method>.json` in `dir` (validated; Stacked-MNIST data only), in table order. */
 export function listStackedMnistExperiments(dir: string): Experiment[] {
-  if (!existsSync(dir)) throw usageError(`experiments directory ${dir} does not exist`);
+  requireExperimentsDirectory(dir);
   const experiments: Experiment[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (!name.endsWith('.json')) continue;

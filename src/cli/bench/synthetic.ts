@@ -4,7 +4,7 @@
 // reverse KL) and the rows (mean ± std over seeds) go to results/synthetic.{json,md,png}.
 // Invariants: a run directory holding eval.json at the requested step is never retrained; an interrupted one is
 // continued with `train --resume` (bit-exact); a row never reads as complete with fewer seeds than asked.
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../backend/index.js';
@@ -32,6 +32,7 @@ import {
   METHOD_NAMES,
   methodRank,
   readEvalJson,
+  requireExperimentsDirectory,
   resolveProtocol,
   round,
   roundOrNull,
@@ -76,7 +77,7 @@ export function defaultExperimentsDir(): string {
 
 /** Every `<dataset>-<method>.json` in `dir` for the synthetic datasets, validated, in table order. */
 export function listExperiments(dir: string): Experiment[] {
-  if (!existsSync(dir)) throw usageError(`experiments directory ${dir} does not exist`);
+  requireExperimentsDirectory(dir);
   const experiments: Experiment[] = [];
   for (const name of readdirSync(dir).sort()) {
     const match = /^(ring|grid)-(.+)\.json$/.exec(name);
