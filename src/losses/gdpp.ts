@@ -134,14 +134,20 @@ function decompose(
   if (!gram) {
     return { phi, norms, values, vectors, unscaled: vectors, bvectors: vectors, signs, nullLimit };
   }
-  // φU (B×d): column i is φu_i = ±√λ_i · v_i.
-  const unscaled = products.multiply(phi, vectors, b, d, n);
+  // Columns above the null limit (a suffix: λ ascending); only they get a sign and a B-vector (the others'
+  // structure weight is 0), and on the real branch only they have eigenvectors at all.
+  let first = 0;
+  while (first < n && !(values[first] > nullLimit)) first++;
+  // φU (B×d): column i is φu_i = ±√λ_i · v_i (the real branch: its non-null columns only, the rest 0).
+  const unscaled = onlyAboveNull
+    ? columnsProduct(phi, vectors, b, d, n, first, products)
+    : products.multiply(phi, vectors, b, d, n);
   // Row-major passes only (columns are strided): each column's largest-|entry| row, then the scaled copy.
   const bestAbs = new Float64Array(n).fill(-1);
   const bestValue = new Float64Array(n);
   for (let r = 0; r < b; r++) {
     const row = r * n;
-    for (let i = 0; i < n; i++) {
+    for (let i = first; i < n; i++) {
       const x = unscaled[row + i];
       const a = Math.abs(x);
       if (a > bestAbs[i]) {
@@ -151,17 +157,36 @@ function decompose(
     }
   }
   const scales = new Float64Array(n); // s_i/√λ_i, 0 for null-space columns
-  for (let i = 0; i < n; i++) {
-    if (!(values[i] > nullLimit)) continue;
+  for (let i = first; i < n; i++) {
     signs[i] = bestValue[i] < 0 ? -1 : 1;
     scales[i] = signs[i] / Math.sqrt(values[i]);
   }
-  const bvectors = new Float64Array(b * n);
+  const bvectors = new Float64Array(b * n); // null-space columns stay 0
   for (let r = 0; r < b; r++) {
     const row = r * n;
-    for (let i = 0; i < n; i++) bvectors[row + i] = unscaled[row + i] * scales[i];
+    for (let i = first; i < n; i++) bvectors[row + i] = unscaled[row + i] * scales[i];
   }
   return { phi, norms, values, vectors, unscaled, bvectors, signs, nullLimit };
+}
+
+/** x (B×d) · (columns first..n−1 of v, d×n), placed in those columns of a B×n result (the others 0). */
+function columnsProduct(
+  x: Float64Array,
+  v: Float64Array,
+  b: number,
+  d: number,
+  n: number,
+  first: number,
+  products: MatrixProducts,
+): Float64Array {
+  const k = n - first;
+  const out = new Float64Array(b * n);
+  if (k === 0) return out;
+  const sub = new Float64Array(d * k);
+  for (let r = 0; r < d; r++) sub.set(v.subarray(r * n + first, r * n + n), r * k);
+  const part = products.multiply(x, sub, b, d, k);
+  for (let r = 0; r < b; r++) out.set(part.subarray(r * k, r * k + k), r * n + first);
+  return out;
 }
 
 /** The error gdppLoss throws for NaN/±Inf features (a runtime error; the Trainer's numerical guard catches it). */
