@@ -299,14 +299,18 @@ export function gdppLoss64(
       // ∂/∂λ_i of −a'_i s_i (φu_i·v_r)/√λ_i = +½ a'_i c_i / λ_i
       if (gram) gradValues[i] += (0.5 * effective * cosines[i]) / fake.values[i];
     }
+    // direct's non-zero columns are those with a structure weight: all at index ≥ s0
+    let s0 = 0;
+    while (s0 < n && columnScale[s0] === 0) s0++;
     const direct = new Float64Array(b * n);
     for (let r = 0; r < b; r++) {
       const row = r * n;
-      for (let i = 0; i < n; i++) direct[row + i] = columnScale[i] * real.bvectors[row + i];
+      for (let i = s0; i < n; i++) direct[row + i] = columnScale[i] * real.bvectors[row + i];
     }
     // K = diag(λ̄) + F∘(Xᵀ·direct), X = the B-space image of the eigenvectors: V (kernel) or φU (Gram, since
     // Uᵀ·Ū = Uᵀφᵀ·direct = (φU)ᵀ·direct), then symmetrised: the gradient w.r.t. the decomposed matrix is U·K·Uᵀ.
-    const inner = products.multiply(transposeOf(fake.unscaled, b, n), direct, n, b, n);
+    // (Only direct's columns s0.. enter the product; the other columns of Xᵀ·direct are 0.)
+    const inner = columnsProduct(transposeOf(fake.unscaled, b, n), direct, n, b, n, s0, products);
     const epsilon = broadening(fake.values, gapTolerance);
     for (let j = 0; j < n; j++) {
       inner[j * n + j] = gradValues[j];
