@@ -104,8 +104,11 @@ describe('kill -9 at random moments', () => {
       expect(data.step, `checkpoint went backwards after kill ${kill}`).toBeGreaterThanOrEqual(last);
       last = data.step;
       steps.push(last);
-      const damage = kill === 7 ? 'truncate' : kill === 14 ? 'edit' : null;
-      if (damage && hasPrevious(runDir)) {
+      // Damage the newest checkpoint after kill 7 and kill 14 (or the next kill after them that left both
+      // checkpoint/ and checkpoint.prev/ in place, the last damage having been dealt with).
+      const damage =
+        kill >= 14 && corrupted === 1 ? 'edit' : kill >= 7 && corrupted === 0 ? 'truncate' : null;
+      if (damage && !damaged && hasPrevious(runDir)) {
         const bin = join(runDir, 'checkpoint', 'tensors.bin');
         if (damage === 'truncate') truncateSync(bin, statSync(bin).size >> 1);
         else
