@@ -23,10 +23,31 @@ export const float64Products: MatrixProducts = {
   gram: (x, m, k, side) => (side === 'rows' ? gramRows(x, m, k) : gramCols(x, m, k)),
 };
 
+/**
+ * The product's values widened to Float64, then the tensor disposed. On wasm the values are read straight from
+ * the wasm heap (dataSync would first copy them into a fresh Float32Array: garbage on every product).
+ */
 function readBack(t: tf.Tensor): Float64Array {
-  const out = new Float64Array(t.dataSync());
+  const backend = tf.backend() as { typedArrayFromHeap?: (info: tf.TensorInfo) => Float32Array };
+  const out =
+    tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function'
+      ? new Float64Array(backend.typedArrayFromHeap(t))
+      : new Float64Array(t.dataSync());
   t.dispose();
   return out;
+}
+
+// Reused float32 staging buffers for the operands (GDPP multiplies B×d matrices several times per step; fresh
+// Float32Arrays each time made the garbage collector a visible cost). A view is valid until the next call that
+// uses the same slot; the tensors made from it are disposed before the product returns.
+const staging: Record<'a' | 'b', Float32Array> = { a: new Float32Array(0), b: new Float32Array(0) };
+
+/** x rounded to float32 in the reused buffer `slot` (a view of exactly x.length elements). */
+function asFloat32(slot: 'a' | 'b', x: Float64Array): Float32Array {
+  if (staging[slot].length < x.length) staging[slot] = new Float32Array(x.length);
+  const view = staging[slot].subarray(0, x.length);
+  view.set(x);
+  return view;
 }
 
 /** Products on the current tfjs backend in float32 (inputs rounded to float32, results widened back). */
@@ -35,13 +56,13 @@ export const float32Products: MatrixProducts = {
   multiply: (a, b, m, k, n) =>
     readBack(
       tf.tidy(() =>
-        tf.matMul(tf.tensor2d(new Float32Array(a), [m, k]), tf.tensor2d(new Float32Array(b), [k, n])),
+        tf.matMul(tf.tensor2d(asFloat32('a', a), [m, k]), tf.tensor2d(asFloat32('b', b), [k, n])),
       ),
     ),
   gram: (x, m, k, side) => {
     const g = readBack(
       tf.tidy(() => {
-        const t = tf.tensor2d(new Float32Array(x), [m, k]);
+        const t = tf.tensor2d(asFloat32('a', x), [m, k]);
         return side === 'rows' ? tf.matMul(t, t, false, true) : tf.matMul(t, t, true, false);
       }),
     );
