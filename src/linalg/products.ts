@@ -10,8 +10,15 @@ import { gemmNT, gramCols, gramRows, transposeOf } from './matrix.js';
 export interface MatrixProducts {
   /** 'float64' (exact to round-off) or 'float32' (the tfjs backend's matMul). */
   readonly precision: 'float64' | 'float32';
-  /** a (m×k) · b (k×n). */
-  multiply(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array;
+  /** a (m×k) · b (k×n), into `out` (m·n elements, fully overwritten) when given. */
+  multiply(
+    a: Float64Array,
+    b: Float64Array,
+    m: number,
+    k: number,
+    n: number,
+    out?: Float64Array,
+  ): Float64Array;
   /** x·xᵀ ('rows', m×m) or xᵀ·x ('cols', k×k) of x (m×k); exactly symmetric. */
   gram(x: Float64Array, m: number, k: number, side: 'rows' | 'cols'): Float64Array;
 }
@@ -19,7 +26,7 @@ export interface MatrixProducts {
 /** Exact Float64 products (blocked GEMM in JavaScript). */
 export const float64Products: MatrixProducts = {
   precision: 'float64',
-  multiply: (a, b, m, k, n) => gemmNT(a, transposeOf(b, k, n), m, n, k),
+  multiply: (a, b, m, k, n, out) => gemmNT(a, transposeOf(b, k, n), m, n, k, false, out),
   gram: (x, m, k, side) => (side === 'rows' ? gramRows(x, m, k) : gramCols(x, m, k)),
 };
 
@@ -27,14 +34,20 @@ export const float64Products: MatrixProducts = {
  * The product's values widened to Float64, then the tensor disposed. On wasm the values are read straight from
  * the wasm heap (dataSync would first copy them into a fresh Float32Array: garbage on every product).
  */
-function readBack(t: tf.Tensor): Float64Array {
+function readBack(t: tf.Tensor, out?: Float64Array): Float64Array {
   const backend = tf.backend() as { typedArrayFromHeap?: (info: tf.TensorInfo) => Float32Array };
-  const out =
+  const values =
     tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function'
-      ? new Float64Array(backend.typedArrayFromHeap(t))
-      : new Float64Array(t.dataSync());
+      ? backend.typedArrayFromHeap(t)
+      : t.dataSync();
+  let result: Float64Array;
+  if (out === undefined) result = new Float64Array(values);
+  else {
+    out.set(values);
+    result = out;
+  }
   t.dispose();
-  return out;
+  return result;
 }
 
 // Reused float32 staging buffers for the operands (GDPP multiplies B×d matrices several times per step; fresh
@@ -53,11 +66,12 @@ function asFloat32(slot: 'a' | 'b', x: Float64Array): Float32Array {
 /** Products on the current tfjs backend in float32 (inputs rounded to float32, results widened back). */
 export const float32Products: MatrixProducts = {
   precision: 'float32',
-  multiply: (a, b, m, k, n) =>
+  multiply: (a, b, m, k, n, out) =>
     readBack(
       tf.tidy(() =>
         tf.matMul(tf.tensor2d(asFloat32('a', a), [m, k]), tf.tensor2d(asFloat32('b', b), [k, n])),
       ),
+      out,
     ),
   gram: (x, m, k, side) => {
     const g = readBack(

@@ -169,6 +169,32 @@ function decompose(
   return { phi, norms, values, vectors, unscaled, bvectors, signs, nullLimit };
 }
 
+// Reused buffers for the gradient's B×n temporaries (dead once gradient() returns; it is not re-entrant): fresh
+// half-megabyte Float64Arrays every step kept the garbage collector busy.
+const scratchBuffers = new Map<string, Float64Array>();
+
+/** A zero-filled reused Float64Array of `size` elements (valid until the next request of `name`). */
+function scratch(name: string, size: number): Float64Array {
+  let buffer = scratchBuffers.get(name);
+  if (buffer === undefined || buffer.length < size) {
+    buffer = new Float64Array(size);
+    scratchBuffers.set(name, buffer);
+    return buffer.subarray(0, size);
+  }
+  const view = buffer.subarray(0, size);
+  view.fill(0);
+  return view;
+}
+
+/** x (m×n) transposed into out (n×m). */
+function transposeInto(x: Float64Array, m: number, n: number, out: Float64Array): Float64Array {
+  for (let i = 0; i < m; i++) {
+    const row = i * n;
+    for (let j = 0; j < n; j++) out[j * m + i] = x[row + j];
+  }
+  return out;
+}
+
 /** x (B×d) · (columns first..n−1 of v, d×n), placed in those columns of a B×n result (the others 0). */
 function columnsProduct(
   x: Float64Array,
@@ -302,7 +328,7 @@ export function gdppLoss64(
     // direct's non-zero columns are those with a structure weight: all at index ≥ s0
     let s0 = 0;
     while (s0 < n && columnScale[s0] === 0) s0++;
-    const direct = new Float64Array(b * n);
+    const direct = scratch('direct', b * n);
     for (let r = 0; r < b; r++) {
       const row = r * n;
       for (let i = s0; i < n; i++) direct[row + i] = columnScale[i] * real.bvectors[row + i];
@@ -310,7 +336,15 @@ export function gdppLoss64(
     // K = diag(λ̄) + F∘(Xᵀ·direct), X = the B-space image of the eigenvectors: V (kernel) or φU (Gram, since
     // Uᵀ·Ū = Uᵀφᵀ·direct = (φU)ᵀ·direct), then symmetrised: the gradient w.r.t. the decomposed matrix is U·K·Uᵀ.
     // (Only direct's columns s0.. enter the product; the other columns of Xᵀ·direct are 0.)
-    const inner = columnsProduct(transposeOf(fake.unscaled, b, n), direct, n, b, n, s0, products);
+    const inner = columnsProduct(
+      transposeInto(fake.unscaled, b, n, scratch('unscaledT', b * n)),
+      direct,
+      n,
+      b,
+      n,
+      s0,
+      products,
+    );
     const epsilon = broadening(fake.values, gapTolerance);
     for (let j = 0; j < n; j++) {
       inner[j * n + j] = gradValues[j];
@@ -327,9 +361,9 @@ export function gdppLoss64(
     let phiBar: Float64Array;
     if (gram) {
       // G = φᵀφ → φ̄ = 2φ·U K Uᵀ + direct·Uᵀ = (2·(φU)·K + direct)·Uᵀ
-      const m = products.multiply(fake.unscaled, inner, b, n, n);
+      const m = products.multiply(fake.unscaled, inner, b, n, n, scratch('m', b * n));
       for (let i = 0; i < m.length; i++) m[i] = 2 * m[i] + direct[i];
-      phiBar = products.multiply(m, transposeOf(u, n, n), b, n, d);
+      phiBar = products.multiply(m, transposeOf(u, n, n), b, n, d, scratch('phiBar', b * d));
     } else {
       // L = φφᵀ → φ̄ = 2·Ā·φ with Ā = V K Vᵀ (symmetric)
       const abar = products.multiply(products.multiply(u, inner, n, n, n), transposeOf(u, n, n), n, n, n);
