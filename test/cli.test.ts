@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
+import { DEMO_ITERATIONS, demoConfigs } from '../src/cli/commands/demo.js';
 import type { CliIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/run-cli.js';
 
@@ -191,12 +192,28 @@ describe('dppgan CLI (in-process)', () => {
     }
   });
 
+  it("demo configs: the paper's Grid protocol except batch 64 and length; the two differ only in GDPP", () => {
+    const [gan, gdpp] = demoConfigs(DEMO_ITERATIONS, 3);
+    expect(gan.config.gdpp).toBeNull();
+    expect(gdpp.config.gdpp).toEqual({ weight: 1, magnitudeWeight: 1e-4, signInvariant: false });
+    expect({ ...gdpp.config, gdpp: null }).toEqual(gan.config);
+    expect(gan.config).toMatchObject({
+      data: { kind: 'grid' },
+      model: 'mlp-gdpp',
+      loss: 'nonsaturating',
+      schedule: 'simultaneous',
+      batchSize: 64,
+      seed: 3,
+      optim: { g: { lr: 1e-3, beta1: 0.5 }, d: { lr: 1e-4, beta1: 0.5 } },
+    });
+  });
+
   it('demo trains GAN and GDPP-GAN and writes the side-by-side', async () => {
     const out = join(scratch, 'demo');
     const result = await cli('demo', '--out', out, '--iterations', '4');
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/GAN\s+\d\/8/);
-    expect(result.out).toMatch(/GDPP-GAN\s+\d\/8/);
+    expect(result.out).toMatch(/GAN\s+\d+\/25/);
+    expect(result.out).toMatch(/GDPP-GAN\s+\d+\/25/);
     for (const file of [
       'comparison.png',
       'report.md',
