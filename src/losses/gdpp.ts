@@ -88,9 +88,11 @@ function normaliseRows(
   h: ArrayLike<number>,
   b: number,
   d: number,
+  ws?: Workspace,
+  prefix = '',
 ): { phi: Float64Array; norms: Float64Array } {
-  const phi = new Float64Array(b * d);
-  const norms = new Float64Array(b);
+  const phi = take(ws, `${prefix}phi`, b * d, false);
+  const norms = take(ws, `${prefix}norms`, b, false);
   for (let i = 0; i < b; i++) {
     const row = i * d;
     let s = 0;
@@ -119,8 +121,10 @@ function decompose(
   gram: boolean,
   products: MatrixProducts,
   onlyAboveNull = false,
+  ws?: Workspace,
 ): Branch {
-  const { phi, norms } = normaliseRows(h, b, d);
+  const prefix = onlyAboveNull ? 'real.' : 'fake.';
+  const { phi, norms } = normaliseRows(h, b, d, ws, prefix);
   const n = gram ? d : b;
   const nullSpace = tolerances(products).nullSpace;
   const { values, vectors } = symmetricEigen(
@@ -140,8 +144,8 @@ function decompose(
   while (first < n && !(values[first] > nullLimit)) first++;
   // φU (B×d): column i is φu_i = ±√λ_i · v_i (the real branch: its non-null columns only, the rest 0).
   const unscaled = onlyAboveNull
-    ? columnsProduct(phi, vectors, b, d, n, first, products)
-    : products.multiply(phi, vectors, b, d, n);
+    ? columnsProduct(phi, vectors, b, d, n, first, products, take(ws, `${prefix}unscaled`, b * n, true))
+    : products.multiply(phi, vectors, b, d, n, take(ws, `${prefix}unscaled`, b * n, false));
   // Row-major passes only (columns are strided): each column's largest-|entry| row, then the scaled copy.
   const bestAbs = new Float64Array(n).fill(-1);
   const bestValue = new Float64Array(n);
@@ -161,7 +165,7 @@ function decompose(
     signs[i] = bestValue[i] < 0 ? -1 : 1;
     scales[i] = signs[i] / Math.sqrt(values[i]);
   }
-  const bvectors = new Float64Array(b * n); // null-space columns stay 0
+  const bvectors = take(ws, `${prefix}bvectors`, b * n, true); // null-space columns stay 0
   for (let r = 0; r < b; r++) {
     const row = r * n;
     for (let i = first; i < n; i++) bvectors[row + i] = unscaled[row + i] * scales[i];
@@ -186,6 +190,32 @@ function scratch(name: string, size: number): Float64Array {
   return view;
 }
 
+/**
+ * Buffers that gdppLoss (the op) reuses from one call to the next for the branches' B×d and B×n arrays and the
+ * gradient, so a training step makes almost no garbage. A result computed with a workspace is valid until the
+ * next call with that workspace; its gradient() then recomputes from the inputs (the same numbers).
+ */
+interface Workspace {
+  generation: number;
+  buffers: Map<string, Float64Array>;
+}
+
+/** `size` elements: a view of the workspace buffer `name` (zero-filled if `zero`), or a new array without one. */
+function take(ws: Workspace | undefined, name: string, size: number, zero: boolean): Float64Array {
+  if (ws === undefined) return new Float64Array(size);
+  let buffer = ws.buffers.get(name);
+  if (buffer === undefined || buffer.length < size) {
+    buffer = new Float64Array(size);
+    ws.buffers.set(name, buffer);
+    return buffer.subarray(0, size);
+  }
+  const view = buffer.subarray(0, size);
+  if (zero) view.fill(0);
+  return view;
+}
+
+const OP_WORKSPACE: Workspace = { generation: 0, buffers: new Map() };
+
 /** x (m×n) transposed into out (n×m). */
 function transposeInto(x: Float64Array, m: number, n: number, out: Float64Array): Float64Array {
   for (let i = 0; i < m; i++) {
@@ -204,9 +234,9 @@ function columnsProduct(
   n: number,
   first: number,
   products: MatrixProducts,
+  out: Float64Array = new Float64Array(b * n), // zero-filled
 ): Float64Array {
   const k = n - first;
-  const out = new Float64Array(b * n);
   if (k === 0) return out;
   const sub = new Float64Array(d * k);
   for (let r = 0; r < d; r++) sub.set(v.subarray(r * n + first, r * n + n), r * k);
@@ -267,6 +297,18 @@ export function gdppLoss64(
   d: number,
   opts: GdppOptions = {},
 ): GdppResult {
+  return computeGdpp(hFake, hReal, b, d, opts);
+}
+
+/** gdppLoss64, optionally with reused buffers (see Workspace). */
+function computeGdpp(
+  hFake: ArrayLike<number>,
+  hReal: ArrayLike<number>,
+  b: number,
+  d: number,
+  opts: GdppOptions = {},
+  workspace?: Workspace,
+): GdppResult {
   const { weight, signInvariant, gapTolerance, requested } = resolveOptions(opts);
   if (hFake.length !== b * d || hReal.length !== b * d) {
     throw usageError(
@@ -279,8 +321,9 @@ export function gdppLoss64(
   const n = gram ? d : b;
   const offset = b - n; // B-spectrum index of Gram eigenvalue i is offset + i
   const products = opts.precision === 'float32' ? float32Products : float64Products;
-  const fake = decompose(hFake, b, d, gram, products);
-  const real = decompose(hReal, b, d, gram, products, true);
+  const generation = workspace === undefined ? 0 : ++workspace.generation;
+  const fake = decompose(hFake, b, d, gram, products, false, workspace);
+  const real = decompose(hReal, b, d, gram, products, true, workspace);
 
   // magnitude: mean over all B eigenvalues; the `offset` structural zeros pair 0 with 0.
   let magnitudeSum = 0;
@@ -311,6 +354,10 @@ export function gdppLoss64(
   }
 
   const gradient = (): Float64Array => {
+    if (workspace !== undefined && workspace.generation !== generation) {
+      // a later call has reused this result's buffers: recompute (deterministic, so the same gradient)
+      return computeGdpp(hFake, hReal, b, d, opts).gradient();
+    }
     // Upstream gradients w.r.t. the fake eigenpairs of the matrix actually decomposed (L or G):
     // a'_i = a_i·(sign c_i if signInvariant), so structure = −Σ a'_i c_i.
     const gradValues = new Float64Array(n);
@@ -371,7 +418,7 @@ export function gdppLoss64(
       for (let i = 0; i < phiBar.length; i++) phiBar[i] *= 2;
     }
     // Through φ = h/√(‖h‖² + ε²): h̄ = φ̄/ν − h(h·φ̄)/ν³ = (φ̄ − φ(φ·φ̄))/ν, ν the row's norm.
-    const hBar = new Float64Array(b * d);
+    const hBar = take(workspace, 'hBar', b * d, false);
     for (let r = 0; r < b; r++) {
       const pr = r * d;
       const inverseNorm = 1 / fake.norms[r];
@@ -417,7 +464,8 @@ export function gdppLoss(phiFake: tf.Tensor2D, phiReal: tf.Tensor2D, opts: GdppO
   const resolved: GdppOptions = { ...opts, precision };
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor;
-    const result = gdppLoss64(x.dataSync(), real, b, d, resolved);
+    // (the gradient below is consumed at once, so the op can reuse one workspace across calls)
+    const result = computeGdpp(x.dataSync(), real, b, d, resolved, OP_WORKSPACE);
     const value = tf.scalar(result.loss);
     const gradFunc = (dy: tf.Scalar) => {
       const scale = dy.dataSync()[0];
