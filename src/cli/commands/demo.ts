@@ -39,9 +39,10 @@ export function demoDeviations(iterations: number): string {
   return (
     `batch ${DEMO_BATCH_SIZE} instead of 512${steps}, so that both runs fit in a few minutes on 2 CPU cores. ` +
     'In 5,000 steps neither model becomes sharp on the Grid (HQ ~1–3% for both): the demo then shows mode ' +
-    'coverage, not sample quality. The plain GAN wanders over a few parts of the grid (in the paper it ends ' +
-    'at 3.3/25 modes, 0.5% HQ); GDPP spreads its samples over more of the 25 modes. The paper runs 25,000 ' +
-    'steps (its GDPP: 24.8/25 modes, 68.5% HQ): --iterations 25000.'
+    'coverage, not sample quality. The plain GAN concentrates on a band through a few of the modes (in the ' +
+    'paper it ends at 3.3/25 modes, 0.5% HQ); GDPP spreads its samples over the whole grid, so more modes are ' +
+    'touched and the sliced W1 to the data is lower, but as a diffuse cloud, not yet 25 sharp clusters. The ' +
+    'paper runs 25,000 steps (its GDPP: 24.8/25 modes, 68.5% HQ): --iterations 25000.'
   );
 }
 
