@@ -1,17 +1,22 @@
 // The performance shortcuts compute what the straightforward paths compute: the Trainer's shared forward pass
 // ('simultaneous' schedule) equals two tf.variableGrads passes bit for bit, symmetricEigen's partial eigenvectors
 // (vectorsAbove) are the full solve's columns, and the wasm thin-output aᵀ·b route equals transpose-then-multiply.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { createDataset } from '../src/data/index.js';
 import { symmetricEigen } from '../src/linalg/index.js';
 import { Random } from '../src/random.js';
-import { parseConfig, Trainer } from '../src/train/index.js';
+import { parseConfig, readLog, Trainer, trainRun } from '../src/train/index.js';
 
+const scratch = mkdtempSync(join(tmpdir(), 'dppgan-fast-paths-'));
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
 });
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Toggle the Trainer's private shared-forward switch (the two-pass path is the reference). */
 function setSharedForward(trainer: Trainer, on: boolean): void {
@@ -51,6 +56,45 @@ describe('Trainer, schedule simultaneous: one shared forward pass', () => {
     expect(shared.weights).toEqual(twoPass.weights);
     expect(shared.stats[2].gLoss).not.toBe(shared.stats[0].gLoss); // it trained
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('GDPP-GAN interrupted at step 3 and resumed = 6 uninterrupted steps, bit for bit', async () => {
+    const config = parseConfig(
+      {
+        data: 'ring',
+        model: 'mlp-gdpp',
+        batchSize: 32,
+        schedule: 'simultaneous',
+        gdpp: { weight: 1 },
+        iterations: 6,
+        logEvery: 1,
+        checkpointEvery: 100,
+      },
+      'test',
+    );
+    const dirA = join(scratch, 'straight');
+    const dirB = join(scratch, 'resumed');
+    const straight = await trainRun(config, { runDir: dirA });
+    expect(sharedForward(straight.trainer)).toBe(true);
+    straight.trainer.dispose();
+    const controller = new AbortController();
+    const first = await trainRun(config, {
+      runDir: dirB,
+      signal: controller.signal,
+      onStep: (stats) => {
+        if (stats.step === 3) controller.abort();
+      },
+    });
+    expect(first.trainer.step).toBe(3);
+    first.trainer.dispose();
+    const resumed = await trainRun(null, { runDir: dirB, resume: true });
+    expect(resumed.trainer.step).toBe(6);
+    resumed.trainer.dispose();
+    const bin = (dir: string) => readFileSync(join(dir, 'checkpoint', 'tensors.bin'));
+    expect(bin(dirB).equals(bin(dirA))).toBe(true);
+    const strip = (dir: string) =>
+      readLog(join(dir, 'log.jsonl')).map(({ time: _t, secPerStep: _s, ...rest }) => rest);
+    expect(strip(dirB)).toEqual(strip(dirA));
   });
 
   it('is not used where layers keep per-call state (spectral norm) or with a gradient penalty', () => {
