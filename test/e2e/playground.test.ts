@@ -2,11 +2,21 @@
 // Loads the page served by `dppgan playground`'s server, trains Ring with and without GDPP on wasm, waits until
 // the GDPP run's mode counter rises above 1, and saves a screenshot (test-results/playground.png; also
 // docs/playground.png when DPPGAN_UPDATE_DOCS=1).
-import { existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/index.js';
 import { servePlayground } from '../../src/cli/playground-server.js';
+import { createDataset } from '../../src/data/dataset.js';
+import { modeCoverage } from '../../src/metrics/mode-coverage.js';
+import { Random } from '../../src/random.js';
+import { parseConfig } from '../../src/train/config.js';
+import { exportNetwork } from '../../src/train/export.js';
+import { Trainer } from '../../src/train/trainer.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -92,5 +102,45 @@ describe('browser playground', () => {
     await page.click('#step');
     expect(await counter(page, 'step-gdpp')).toBe(1);
     expect(errors).toEqual([]);
+  });
+
+  it('loads a generator written by `dppgan export` from a URL and draws it with its mode coverage', async () => {
+    await initBackend({ backend: 'wasm' });
+    const config = parseConfig({ data: { kind: 'ring' }, model: 'mlp-gdpp', batchSize: 64, seed: 3 });
+    const trainer = new Trainer(config, { dataset: createDataset(config.data) });
+    for (let i = 0; i < 5; i++) trainer.trainStep();
+    const root = mkdtempSync(join(tmpdir(), 'dppgan-playground-'));
+    cpSync('dist/playground', root, { recursive: true });
+    await exportNetwork(trainer, join(root, 'exports'));
+    // The page draws 1,000 samples from Random(1) latents: the same as the trainer's generator here.
+    const z = new Random(1).normalTensor([1000, trainer.latentDim]);
+    const generated = tf.tidy(() => trainer.gan.generator.apply(z, false));
+    const expected = modeCoverage(
+      generated.dataSync() as Float32Array,
+      [...trainer.dataset.centres!],
+      trainer.dataset.std!,
+    );
+    tf.dispose([z, generated]);
+    trainer.dispose();
+    const served = await servePlayground(0, root);
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`${served.url}?backend=wasm&generator=exports/model.json`);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+      expect(await page.locator('[data-testid="modes-exported"]').textContent()).toBe(`${expected.modes}/8`);
+      expect(await page.locator('[data-testid="source-exported"]').textContent()).toBe(
+        'mlp-gdpp on ring, step 5',
+      );
+      await page.fill('#generatorUrl', `${served.url}missing/model.json`);
+      await page.click('#loadGenerator');
+      await page.waitForSelector('[data-testid="message"]:not([hidden])');
+      expect(await page.locator('[data-testid="message"]').textContent()).toMatch(
+        /^Could not load the generator: /,
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      served.server.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { type BackendName, initBackend } from '../../src/backend/init.js';
 import { GaussianMixture, grid, ring } from '../../src/data/synthetic.js';
 import { parseConfig, type TrainConfig } from '../../src/train/config.js';
+import { exportedGeneratorPanel } from './exported-panel.js';
 import { boundsFor } from './plot.js';
 import { RunPanel } from './run-panel.js';
 
@@ -142,6 +143,22 @@ function frame(now: number): void {
   if (ok) requestAnimationFrame(frame);
 }
 
+/** Show an exported generator's samples in a third panel (replacing an earlier one). */
+async function loadGenerator(url: string): Promise<void> {
+  if (url.trim() === '') {
+    showMessage('Enter the URL of a model.json written by `dppgan export`.');
+    return;
+  }
+  try {
+    const panel = await exportedGeneratorPanel(url);
+    document.querySelector('[data-testid="run-exported"]')?.remove();
+    byId('runs').appendChild(panel);
+    showMessage(null);
+  } catch (error) {
+    showMessage(`Could not load the generator: ${(error as Error).message}`);
+  }
+}
+
 async function start(): Promise<void> {
   const requested = new URLSearchParams(location.search).get('backend') ?? 'auto';
   try {
@@ -169,7 +186,13 @@ async function start(): Promise<void> {
     drawn = [];
     reset();
   });
+  byId('loadGenerator').addEventListener(
+    'click',
+    () => void loadGenerator(byId<HTMLInputElement>('generatorUrl').value),
+  );
   reset();
+  const generator = new URLSearchParams(location.search).get('generator');
+  if (generator) await loadGenerator(new URL(generator, location.href).href);
   document.body.dataset.ready = 'true';
   if (new URLSearchParams(location.search).get('autoplay') === '1') setPlaying(true);
 }
