@@ -3,22 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { eigh } from '../src/linalg/index.js';
 import { type GdppOptions, gdppLoss, gdppLoss64 } from '../src/losses/gdpp.js';
-
-/** mulberry32: a tiny seeded PRNG, uniform in [-1, 1). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
+import { seededSignedUniform } from './helpers/numeric.js';
 
 /** tanh features like the synthetic discriminator's, float32-representable. */
 function features(b: number, d: number, seed: number): Float64Array {
-  const r = random(seed);
+  const r = seededSignedUniform(seed);
   return Float64Array.from({ length: b * d }, () => Math.fround(Math.tanh(2 * r())));
 }
 
@@ -36,7 +25,7 @@ function gradientError(b: number, d: number, opts: GdppOptions, count: number, s
   const fake = features(b, d, seed);
   const real = features(b, d, seed + 1);
   const g = gdppLoss64(fake, real, b, d, opts).gradient();
-  const r = random(seed + 2);
+  const r = seededSignedUniform(seed + 2);
   const indices =
     count >= b * d
       ? Array.from({ length: b * d }, (_, i) => i)
@@ -189,7 +178,7 @@ describe('gdppLoss op', () => {
     const b = 64;
     const d = 16;
     const real = tf.tensor2d(Float32Array.from(features(b, d, 40)), [b, d]);
-    const r = random(41);
+    const r = seededSignedUniform(41);
     const base = Array.from({ length: d }, () => r());
     const collapsed = Float32Array.from({ length: b * d }, (_, i) => base[i % d] + 0.01 * r());
     const fake = tf.variable(tf.tensor2d(collapsed, [b, d]));

@@ -2,32 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { eigh, eighBackward, float32Products, symmetricEigen } from '../src/linalg/index.js';
-
-/** mulberry32: a tiny seeded PRNG, uniform in [-1, 1). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
-
-/** Random symmetric matrix with float32-representable entries (so tensor and Float64 inputs agree exactly). */
-function randomSymmetric(n: number, seed: number): Float64Array {
-  const r = random(seed);
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      const v = Math.fround(r());
-      a[i * n + j] = v;
-      a[j * n + i] = v;
-    }
-  }
-  return a;
-}
+import { randomSymmetric, seededSignedUniform } from './helpers/numeric.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -36,7 +11,7 @@ beforeAll(async () => {
 describe('eigh forward', () => {
   for (const n of [1, 2, 3, 10, 64, 200]) {
     it(`n = ${n}: equals the Float64 reference; AV = VΛ and VᵀV = I to float32 accuracy`, () => {
-      const a = randomSymmetric(n, 300 + n);
+      const a = randomSymmetric(n, 300 + n, true);
       const ref = symmetricEigen(a, n);
       const { values, vectors } = eigh(tf.tensor2d(Float32Array.from(a), [n, n]));
       expect(values.shape).toEqual([n]);
@@ -78,8 +53,8 @@ function objective64(a: Float64Array, n: number, c: Float64Array, w: Float64Arra
 describe('eigh gradient', () => {
   for (const n of [2, 3, 10, 24]) {
     it(`n = ${n}: through values and vectors matches central finite differences (Float64)`, () => {
-      const a = randomSymmetric(n, 500 + n);
-      const r = random(900 + n);
+      const a = randomSymmetric(n, 500 + n, true);
+      const r = seededSignedUniform(900 + n);
       const c = Float64Array.from({ length: n }, () => Math.fround(r()));
       const w = Float64Array.from({ length: n * n }, () => Math.fround(r()));
       const cT = tf.tensor1d(Float32Array.from(c));
@@ -109,8 +84,8 @@ describe('eigh gradient', () => {
 
   it('Float64 backward equals FD to 1e-7 (no float32 in the loop)', () => {
     const n = 8;
-    const a = randomSymmetric(n, 77);
-    const r = random(78);
+    const a = randomSymmetric(n, 77, true);
+    const r = seededSignedUniform(78);
     const c = Float64Array.from({ length: n }, () => r());
     const w = Float64Array.from({ length: n * n }, () => r());
     const { values, vectors } = symmetricEigen(a, n);
@@ -130,8 +105,8 @@ describe('eigh gradient', () => {
 
   it('float32 products (used by the op for n ≥ 64) give the Float64 backward to ~1e-5', () => {
     const n = 80;
-    const a = randomSymmetric(n, 81);
-    const r = random(82);
+    const a = randomSymmetric(n, 81, true);
+    const r = seededSignedUniform(82);
     const c = Float64Array.from({ length: n }, () => r());
     const w = Float64Array.from({ length: n * n }, () => r());
     const { values, vectors } = symmetricEigen(a, n);
@@ -152,7 +127,7 @@ describe('eigh gradient', () => {
     const gradI = tf.grad((x: tf.Tensor) => tf.sum(eigh(x as tf.Tensor2D).vectors))(tf.eye(5));
     expect(Array.from(gradI.dataSync()).every(Number.isFinite)).toBe(true);
     // eigenvalues {1, 1 + 1e-7, 3}: the loss Σλ² is gauge invariant, its exact gradient is 2A
-    const q = symmetricEigen(randomSymmetric(3, 5), 3).vectors;
+    const q = symmetricEigen(randomSymmetric(3, 5, true), 3).vectors;
     const lambda = [1, 1 + 1e-7, 3];
     const a = new Float64Array(9);
     for (let i = 0; i < 3; i++) {
@@ -177,7 +152,7 @@ describe('eigh gradient', () => {
   });
 
   it('leaks no tensors', () => {
-    const x = tf.tensor2d(Float32Array.from(randomSymmetric(6, 1)), [6, 6]);
+    const x = tf.tensor2d(Float32Array.from(randomSymmetric(6, 1, true)), [6, 6]);
     const before = tf.memory().numTensors;
     const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(eigh(t as tf.Tensor2D).vectors))(x));
     g.dispose();

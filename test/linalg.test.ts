@@ -2,35 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { singularValues, singularValuesOf, symmetricEigen } from '../src/linalg/index.js';
-
-/** mulberry32: a tiny seeded PRNG, uniform in [-1, 1). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
-
-function randomSymmetric(n: number, seed: number): Float64Array {
-  const r = random(seed);
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      const v = r();
-      a[i * n + j] = v;
-      a[j * n + i] = v;
-    }
-  }
-  return a;
-}
+import { randomSymmetric, seededSignedUniform } from './helpers/numeric.js';
 
 /** A random n×n orthogonal matrix as a product of n Householder reflections (independent of the solver). */
 function randomOrthogonal(n: number, seed: number): Float64Array {
-  const r = random(seed);
+  const r = seededSignedUniform(seed);
   const q = new Float64Array(n * n);
   for (let i = 0; i < n; i++) q[i * n + i] = 1;
   const v = new Float64Array(n);
@@ -160,7 +136,7 @@ describe('symmetricEigen (Float64)', () => {
       }
     }
     cases.push(['wilkinson', wilkinson, w]);
-    const r = random(3);
+    const r = seededSignedUniform(3);
     const phi = Float64Array.from({ length: 96 * 20 }, () => r());
     for (let k = 0; k < 20; k++) phi[20 + k] = phi[k]; // duplicated row
     const kernel = new Float64Array(96 * 96);
@@ -263,7 +239,7 @@ describe('singularValues', () => {
   });
 
   it('matches sqrt of eigenvalues of WᵀW on a random matrix and handles rank deficiency', () => {
-    const r = random(21);
+    const r = seededSignedUniform(21);
     const m = 30;
     const n = 8;
     const w = new Float64Array(m * n);

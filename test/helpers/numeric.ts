@@ -1,5 +1,5 @@
-// Test helpers: a seeded random source, the relative-error measure used across the engine tests, and running the
-// same tfjs computation on two backends.
+// Test helpers: a seeded random source (and random symmetric matrices from it), the relative-error measure used
+// across the engine tests, and running the same tfjs computation on two backends.
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.js';
 
@@ -13,6 +13,29 @@ export function seededUniform(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The same generator mapped to [-1, 1): 2·u − 1. */
+export function seededSignedUniform(seed: number): () => number {
+  const u = seededUniform(seed);
+  return () => u() * 2 - 1;
+}
+
+/**
+ * Random symmetric n×n matrix (row-major), entries from `seededSignedUniform(seed)` drawn row by row over the lower
+ * triangle; with `float32`, each entry rounded to float32 (so tensor and Float64 inputs agree exactly).
+ */
+export function randomSymmetric(n: number, seed: number, float32 = false): Float64Array {
+  const r = seededSignedUniform(seed);
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const v = float32 ? Math.fround(r()) : r();
+      a[i * n + j] = v;
+      a[j * n + i] = v;
+    }
+  }
+  return a;
 }
 
 /** Standard-normal samples (Box–Muller) from a seeded generator. */
