@@ -5,6 +5,7 @@
 // where the data has none); modeKl(counts) = KL(generated-mode histogram ‖ reference), the Stacked-MNIST
 // statistic (PAPERS.md §5), also usable with modeCoverage's `nearest` counts.
 import { usageError } from '../errors.js';
+import { klSum } from './kl-sum.js';
 import { type Points, toFlat } from './mode-coverage.js';
 
 /** KL(p ‖ q) of two histograms of counts or probabilities (same length), smoothed by `epsilon`. */
@@ -32,9 +33,7 @@ export function histogramKl(p: ArrayLike<number>, q: ArrayLike<number>, epsilon 
   };
   const pn = normalise(p);
   const qn = normalise(q);
-  let kl = 0;
-  for (let i = 0; i < pn.length; i++) if (pn[i] > 0) kl += pn[i] * Math.log(pn[i] / qn[i]);
-  return Math.max(0, kl);
+  return Math.max(0, klSum(pn, qn));
 }
 
 /** KL(generated-mode histogram ‖ reference); reference defaults to uniform over the modes. */

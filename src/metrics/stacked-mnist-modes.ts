@@ -1,7 +1,9 @@
 // Stacked-MNIST mode metrics (GDPP Table 3): each generated 3-channel image is labelled by classifying its
 // channels, mode = 100·a + 10·b + c. Modes covered = number of distinct triples; KL = KL(p_generated ‖ q) with
 // q the reference histogram (uniform over 1,000 modes for a uniform training set):
-// KL = Σ_m p(m) log(p(m) / q(m)) over modes with p(m) > 0.
+// KL = Σ_m p(m) log(p(m) / q(m)) over modes with p(m) > 0 (no smoothing, unlike kl.ts's modeKl).
+
+import { klSum } from './kl-sum.js';
 
 /** Histogram of modes in [0, numberOfModes). */
 export function modeHistogram(modes: ArrayLike<number>, numberOfModes = 1000): Float64Array {
@@ -16,16 +18,14 @@ export function modeStatistics(
   numberOfModes = 1000,
   reference?: ArrayLike<number>,
 ): { modes: number; kl: number } {
-  const counts = modeHistogram(modes, numberOfModes);
+  const p = modeHistogram(modes, numberOfModes);
   let covered = 0;
-  let kl = 0;
   for (let m = 0; m < numberOfModes; m++) {
-    if (counts[m] === 0) continue;
+    if (p[m] === 0) continue;
     covered++;
-    const p = counts[m] / modes.length;
-    const q = reference ? reference[m] : 1 / numberOfModes;
-    kl += p * Math.log(p / q);
+    p[m] /= modes.length;
   }
+  const kl = klSum(p, reference ?? new Float64Array(numberOfModes).fill(1 / numberOfModes));
   return { modes: covered, kl };
 }
 
