@@ -3,7 +3,8 @@
 //   convolution of x viewed as [Ci,H,W,N] with dy viewed as the filter [OH,OW,N,Co], dilated by the forward stride.
 // Input gradient (transposed conv): output rows i with (i+pt) ≡ r (mod s) only meet filter taps kh ≡ r (mod s), so a
 //   stride-s transposed conv splits into s_h·s_w stride-1 convolutions ("sub-pixel"), interleaved back into dx.
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { type GradientGeometry, gradientGeometry } from './conv-info.js';
 import {
   type Attrs,
   channelsLast,
@@ -11,7 +12,6 @@ import {
   copyRows,
   float32,
   type Inputs,
-  pair,
   release,
   reshape,
   run,
@@ -19,24 +19,17 @@ import {
   type WasmBackend,
 } from './wasm-util.js';
 
-type Shape4 = [number, number, number, number];
-type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+function convGeometry(xShape: number[], filterShape: number[], attrs: Attrs): GradientGeometry {
+  return gradientGeometry(xShape, filterShape, attrs, false, 'conv');
+}
 
-function convInfo(xShape: number[], filterShape: number[], attrs: Attrs): tf.backend_util.Conv2DInfo {
-  const dilations = pair(attrs['dilations'] ?? 1, 'dilations');
-  if (dilations[0] !== 1 || dilations[1] !== 1) {
-    throw new Error(`dppgan wasm conv gradient: dilations must be 1, got [${dilations}]`);
-  }
-  return tf.backend_util.computeConv2DInfo(
-    xShape as Shape4,
-    filterShape as Shape4,
-    pair(attrs['strides'], 'strides'),
-    1,
-    attrs['pad'] as Pad,
-    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
-    false,
-    'channelsLast',
-  );
+/** Checks and geometry of Conv2DBackpropInput (both implementations below). */
+function inputGradientGeometry(inputs: Inputs, attrs: Attrs): GradientGeometry {
+  const { dy, filter } = inputs;
+  float32(dy, 'Conv2DBackpropInput');
+  float32(filter, 'Conv2DBackpropInput');
+  channelsLast(attrs['dataFormat'], 'Conv2DBackpropInput');
+  return convGeometry(attrs['inputShape'] as number[], filter.shape, attrs);
 }
 
 export function conv2DBackpropFilter(args: { inputs: Inputs; backend: WasmBackend; attrs: Attrs }) {
@@ -45,12 +38,11 @@ export function conv2DBackpropFilter(args: { inputs: Inputs; backend: WasmBacken
   float32(x, 'Conv2DBackpropFilter');
   float32(dy, 'Conv2DBackpropFilter');
   channelsLast(attrs['dataFormat'], 'Conv2DBackpropFilter');
-  const info = convInfo(x.shape, attrs['filterShape'] as number[], attrs);
-  const [, h, w] = x.shape;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const { outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+  const { h, w, kh, kw, sh, sw, oh, ow, ci, co, pt, pl } = convGeometry(
+    x.shape,
+    attrs['filterShape'] as number[],
+    attrs,
+  );
   // Rows of x past the last one the forward conv read give negative bottom padding: compute the extra output rows
   // with zero padding instead and drop them.
   const pb = (oh - 1) * sh + kh - h - pt;
@@ -92,16 +84,7 @@ export function conv2DBackpropFilter(args: { inputs: Inputs; backend: WasmBacken
 export function conv2DBackpropInputSubPixel(args: { inputs: Inputs; backend: WasmBackend; attrs: Attrs }) {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
-  float32(dy, 'Conv2DBackpropInput');
-  float32(filter, 'Conv2DBackpropInput');
-  channelsLast(attrs['dataFormat'], 'Conv2DBackpropInput');
-  const inputShape = attrs['inputShape'] as number[];
-  const info = convInfo(inputShape, filter.shape, attrs);
-  const [n, h, w, ci] = inputShape;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const { outHeight: oh, outWidth: ow, outChannels: co } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+  const { n, h, w, ci, kh, kw, sh, sw, oh, ow, co, pt, pl } = inputGradientGeometry(inputs, attrs);
 
   // Sub-filters g_r[t', u', co, ci] = w[rh + sh·(Th−1−t'), rw + sw·(Tw−1−u'), ci, co] for each residue (rh, rw).
   const taps = (k: number, s: number, r: number) => (r < k ? Math.ceil((k - r) / s) : 0);
@@ -187,16 +170,7 @@ const COLUMN_CHUNK_FLOATS = 4 << 20;
 export function conv2DBackpropInput(args: { inputs: Inputs; backend: WasmBackend; attrs: Attrs }) {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
-  float32(dy, 'Conv2DBackpropInput');
-  float32(filter, 'Conv2DBackpropInput');
-  channelsLast(attrs['dataFormat'], 'Conv2DBackpropInput');
-  const inputShape = attrs['inputShape'] as number[];
-  const info = convInfo(inputShape, filter.shape, attrs);
-  const [n, h, w, ci] = inputShape;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const { outHeight: oh, outWidth: ow, outChannels: co } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+  const { n, h, w, ci, kh, kw, sh, sw, oh, ow, co, pt, pl } = inputGradientGeometry(inputs, attrs);
   // Stride 1: the sub-pixel split is a single convolution with the flipped filter, no scatter at all.
   if (sh === 1 && sw === 1) return conv2DBackpropInputSubPixel(args);
   const taps = kh * kw * ci;

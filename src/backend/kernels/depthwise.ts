@@ -1,26 +1,60 @@
 // Depthwise-convolution gradients for the wasm backend (stock tfjs-backend-wasm has neither). Direct loops over the
 // wasm heap: the same arithmetic as the cpu backend, without its per-element TensorBuffer indexing.
 // Filter layout [KH,KW,C,M] (M = channel multiplier); dy has C·M channels, channel c·M+m.
-import * as tf from '@tensorflow/tfjs-core';
-import { type Attrs, float32, type Inputs, pair, type WasmBackend } from './wasm-util.js';
+import { type GradientGeometry, gradientGeometry } from './conv-info.js';
+import { type Attrs, float32, type Inputs, type WasmBackend } from './wasm-util.js';
 
-type Shape4 = [number, number, number, number];
-type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+function depthwiseGeometry(xShape: number[], filterShape: number[], attrs: Attrs): GradientGeometry {
+  return gradientGeometry(xShape, filterShape, attrs, true, 'depthwise conv');
+}
 
-function depthwiseInfo(xShape: number[], filterShape: number[], attrs: Attrs): tf.backend_util.Conv2DInfo {
-  const dilations = pair(attrs['dilations'] ?? 1, 'dilations');
-  if (dilations[0] !== 1 || dilations[1] !== 1) {
-    throw new Error(`dppgan wasm depthwise conv gradient: dilations must be 1, got [${dilations}]`);
+/**
+ * The loop both gradients share: every tap of the forward conv that reads a pixel inside the image, in the cpu
+ * backend's order (batch, output row, filter row, output column, filter column); per tap and channel ch:
+ *   'filter': dw[tap, ch·M+m] += x[pixel, ch]·dy[out, ch·M+m]        (a = x, sums = dw [KH,KW,C·M])
+ *   'input':  dx[pixel, ch] += Σ_m w[tap, ch·M+m]·dy[out, ch·M+m]    (a = w, sums = dx [N,H,W,C])
+ */
+function accumulate(
+  g: GradientGeometry,
+  gradient: 'filter' | 'input',
+  a: Float32Array,
+  dys: Float32Array,
+  sums: Float64Array,
+): void {
+  const { n, h, w, ci: c, co: oc, oh, ow, kh, kw, sh, sw, pt, pl } = g;
+  const mult = oc / c;
+  const ofFilter = gradient === 'filter';
+  for (let b = 0; b < n; b++) {
+    for (let yr = 0; yr < oh; yr++) {
+      // filter rows whose input row xr = yr·sh + fr − pt lies in [0, h); likewise columns below
+      const frEnd = Math.min(kh, h + pt - yr * sh);
+      for (let fr = Math.max(0, pt - yr * sh); fr < frEnd; fr++) {
+        const xr = yr * sh + fr - pt;
+        for (let yc = 0; yc < ow; yc++) {
+          const dyBase = ((b * oh + yr) * ow + yc) * oc;
+          const fcEnd = Math.min(kw, w + pl - yc * sw);
+          for (let fc = Math.max(0, pl - yc * sw); fc < fcEnd; fc++) {
+            const xc = yc * sw + fc - pl;
+            const xBase = ((b * h + xr) * w + xc) * c;
+            const wBase = (fr * kw + fc) * oc;
+            if (ofFilter) {
+              for (let ch = 0; ch < c; ch++) {
+                const xv = a[xBase + ch];
+                for (let m = 0; m < mult; m++)
+                  sums[wBase + ch * mult + m] += xv * dys[dyBase + ch * mult + m];
+              }
+            } else {
+              for (let ch = 0; ch < c; ch++) {
+                let acc = 0;
+                for (let m = 0; m < mult; m++) acc += a[wBase + ch * mult + m] * dys[dyBase + ch * mult + m];
+                sums[xBase + ch] += acc;
+              }
+            }
+          }
+        }
+      }
+    }
   }
-  return tf.backend_util.computeConv2DInfo(
-    xShape as Shape4,
-    filterShape as Shape4,
-    pair(attrs['strides'], 'strides'),
-    1,
-    attrs['pad'] as Pad,
-    attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
-    true,
-  );
 }
 
 export function depthwiseBackpropFilter(args: { inputs: Inputs; backend: WasmBackend; attrs: Attrs }) {
@@ -28,44 +62,14 @@ export function depthwiseBackpropFilter(args: { inputs: Inputs; backend: WasmBac
   const { x, dy } = inputs;
   float32(x, 'DepthwiseConv2dNativeBackpropFilter');
   float32(dy, 'DepthwiseConv2dNativeBackpropFilter');
-  const info = depthwiseInfo(x.shape, attrs['filterShape'] as number[], attrs);
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outChannels: oc } = info;
-  const {
-    outHeight: oh,
-    outWidth: ow,
-    filterHeight: kh,
-    filterWidth: kw,
-    strideHeight: sh,
-    strideWidth: sw,
-  } = info;
+  const g = depthwiseGeometry(x.shape, attrs['filterShape'] as number[], attrs);
+  const { ci: c, co: oc, kh, kw } = g;
   const mult = oc / c;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
   const out = backend.makeOutput([kh, kw, c, mult], 'float32');
   const xs = backend.typedArrayFromHeap(x) as Float32Array;
   const dys = backend.typedArrayFromHeap(dy) as Float32Array;
   const dw = new Float64Array(kh * kw * oc); // long sums: accumulate in double precision
-  for (let b = 0; b < n; b++) {
-    for (let yr = 0; yr < oh; yr++) {
-      for (let fr = 0; fr < kh; fr++) {
-        const xr = yr * sh + fr - pt;
-        if (xr < 0 || xr >= h) continue;
-        for (let yc = 0; yc < ow; yc++) {
-          const dyBase = ((b * oh + yr) * ow + yc) * oc;
-          for (let fc = 0; fc < kw; fc++) {
-            const xc = yc * sw + fc - pl;
-            if (xc < 0 || xc >= w) continue;
-            const xBase = ((b * h + xr) * w + xc) * c;
-            const wBase = (fr * kw + fc) * oc;
-            for (let ch = 0; ch < c; ch++) {
-              const xv = xs[xBase + ch];
-              for (let m = 0; m < mult; m++) dw[wBase + ch * mult + m] += xv * dys[dyBase + ch * mult + m];
-            }
-          }
-        }
-      }
-    }
-  }
+  accumulate(g, 'filter', xs, dys, dw);
   (backend.typedArrayFromHeap(out) as Float32Array).set(dw);
   return out;
 }
@@ -75,46 +79,14 @@ export function depthwiseBackpropInput(args: { inputs: Inputs; backend: WasmBack
   const { dy, filter } = inputs;
   float32(dy, 'DepthwiseConv2dNativeBackpropInput');
   float32(filter, 'DepthwiseConv2dNativeBackpropInput');
-  const info = depthwiseInfo(attrs['inputShape'] as number[], filter.shape, attrs);
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outChannels: oc } = info;
-  const {
-    outHeight: oh,
-    outWidth: ow,
-    filterHeight: kh,
-    filterWidth: kw,
-    strideHeight: sh,
-    strideWidth: sw,
-  } = info;
-  const mult = oc / c;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+  const g = depthwiseGeometry(attrs['inputShape'] as number[], filter.shape, attrs);
+  const { n, h, w, ci: c } = g;
   const out = backend.makeOutput([n, h, w, c], 'float32');
   const ws = backend.typedArrayFromHeap(filter) as Float32Array;
   const dys = backend.typedArrayFromHeap(dy) as Float32Array;
   const dx = new Float64Array(n * h * w * c);
-  // Scatter form of the same sum the forward conv gathers: dx[b, yr·sh+fr−pt, yc·sw+fc−pl, ch] += w·dy.
-  for (let b = 0; b < n; b++) {
-    for (let yr = 0; yr < oh; yr++) {
-      for (let fr = 0; fr < kh; fr++) {
-        const xr = yr * sh + fr - pt;
-        if (xr < 0 || xr >= h) continue;
-        for (let yc = 0; yc < ow; yc++) {
-          const dyBase = ((b * oh + yr) * ow + yc) * oc;
-          for (let fc = 0; fc < kw; fc++) {
-            const xc = yc * sw + fc - pl;
-            if (xc < 0 || xc >= w) continue;
-            const xBase = ((b * h + xr) * w + xc) * c;
-            const wBase = (fr * kw + fc) * oc;
-            for (let ch = 0; ch < c; ch++) {
-              let acc = 0;
-              for (let m = 0; m < mult; m++) acc += ws[wBase + ch * mult + m] * dys[dyBase + ch * mult + m];
-              dx[xBase + ch] += acc;
-            }
-          }
-        }
-      }
-    }
-  }
+  // Scatter form of the same sum the forward conv gathers: dx[b, yr·sh+fr−pt, yc·sw+fc−pl, ch] += Σ_m w·dy.
+  accumulate(g, 'input', ws, dys, dx);
   (backend.typedArrayFromHeap(out) as Float32Array).set(dx);
   return out;
 }
