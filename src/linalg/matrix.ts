@@ -1,7 +1,62 @@
 // Dense Float64 row-major matrix products used by eigh's backward pass and the GDPP loss.
 // One kernel does the work: out = a·bᵀ with both operands' rows contiguous (dot-product form), register
 // blocked 2 rows × 4 columns (8 accumulators, 6 loads per 8 multiply-adds): ~2–3× a naive i-k-j loop in V8.
-// The other products transpose an operand first (O(n²), negligible next to the O(n³) product).
+// The other products transpose an operand first (O(n²), negligible next to the O(n³) product). The 2×4 block
+// (`dot2x4`) also serves symmetricEigen's reflector sweep.
+
+/**
+ * The 2×4 register block: acc[4r + c] = Σ_{p<len} a[aRow + r·aStride + p] · b[bRow + c·bStride + p] for r < 2,
+ * c < 4, each sum accumulated in ascending p from 0.
+ */
+export function dot2x4(
+  a: Float64Array,
+  aRow: number,
+  aStride: number,
+  b: Float64Array,
+  bRow: number,
+  bStride: number,
+  len: number,
+  acc: Float64Array,
+): void {
+  const a0 = aRow;
+  const a1 = a0 + aStride;
+  const b0 = bRow;
+  const b1 = b0 + bStride;
+  const b2 = b1 + bStride;
+  const b3 = b2 + bStride;
+  let s00 = 0;
+  let s01 = 0;
+  let s02 = 0;
+  let s03 = 0;
+  let s10 = 0;
+  let s11 = 0;
+  let s12 = 0;
+  let s13 = 0;
+  for (let p = 0; p < len; p++) {
+    const x0 = a[a0 + p];
+    const x1 = a[a1 + p];
+    const y0 = b[b0 + p];
+    const y1 = b[b1 + p];
+    const y2 = b[b2 + p];
+    const y3 = b[b3 + p];
+    s00 += x0 * y0;
+    s01 += x0 * y1;
+    s02 += x0 * y2;
+    s03 += x0 * y3;
+    s10 += x1 * y0;
+    s11 += x1 * y1;
+    s12 += x1 * y2;
+    s13 += x1 * y3;
+  }
+  acc[0] = s00;
+  acc[1] = s01;
+  acc[2] = s02;
+  acc[3] = s03;
+  acc[4] = s10;
+  acc[5] = s11;
+  acc[6] = s12;
+  acc[7] = s13;
+}
 
 /**
  * out (m×n) = a (m×k) · bᵀ, b (n×k). With `symmetric` (a === b, m === n) only blocks touching the lower
@@ -18,6 +73,7 @@ export function gemmNT(
 ): Float64Array {
   const m2 = m - (m % 2);
   const n4 = n - (n % 4);
+  const acc = new Float64Array(8);
   for (let i = 0; i < m2; i += 2) {
     const a0 = i * k;
     const a1 = a0 + k;
@@ -26,42 +82,15 @@ export function gemmNT(
     const jEnd = symmetric ? Math.min(n4, i + 2) : n4; // blocks with j ≤ i + 1 touch the lower triangle
     let j = 0;
     for (; j < jEnd; j += 4) {
-      const b0 = j * k;
-      const b1 = b0 + k;
-      const b2 = b1 + k;
-      const b3 = b2 + k;
-      let s00 = 0;
-      let s01 = 0;
-      let s02 = 0;
-      let s03 = 0;
-      let s10 = 0;
-      let s11 = 0;
-      let s12 = 0;
-      let s13 = 0;
-      for (let p = 0; p < k; p++) {
-        const x0 = a[a0 + p];
-        const x1 = a[a1 + p];
-        const y0 = b[b0 + p];
-        const y1 = b[b1 + p];
-        const y2 = b[b2 + p];
-        const y3 = b[b3 + p];
-        s00 += x0 * y0;
-        s01 += x0 * y1;
-        s02 += x0 * y2;
-        s03 += x0 * y3;
-        s10 += x1 * y0;
-        s11 += x1 * y1;
-        s12 += x1 * y2;
-        s13 += x1 * y3;
-      }
-      out[o0 + j] = s00;
-      out[o0 + j + 1] = s01;
-      out[o0 + j + 2] = s02;
-      out[o0 + j + 3] = s03;
-      out[o1 + j] = s10;
-      out[o1 + j + 1] = s11;
-      out[o1 + j + 2] = s12;
-      out[o1 + j + 3] = s13;
+      dot2x4(a, a0, k, b, j * k, k, k, acc);
+      out[o0 + j] = acc[0];
+      out[o0 + j + 1] = acc[1];
+      out[o0 + j + 2] = acc[2];
+      out[o0 + j + 3] = acc[3];
+      out[o1 + j] = acc[4];
+      out[o1 + j + 1] = acc[5];
+      out[o1 + j + 2] = acc[6];
+      out[o1 + j + 3] = acc[7];
     }
     const jRest = symmetric ? Math.min(n, i + 2) : n;
     for (; j < jRest; j++) {
