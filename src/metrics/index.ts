@@ -1,5 +1,6 @@
 // Public exports of src/metrics/ (re-exports only).
 
+export * from './feature-model.js';
 export * from './feature-statistics.js';
 export * from './kl.js';
 export * from './mixture-evaluation.js';

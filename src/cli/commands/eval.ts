@@ -1,33 +1,69 @@
-// `dppgan eval --run DIR [--samples N] [--seed N]`: metrics of a trained run (mode coverage and HQ% for
-// mixtures, sliced Wasserstein distance for vector data, modes/KL for Stacked-MNIST — the channel classifier is
-// trained once and cached on first use), printed and written to DIR/eval.json.
+// `dppgan eval --run DIR [--samples N] [--seed N] [--feature-model PATH …]`: metrics of a trained run (mode coverage
+// and HQ% for mixtures, sliced Wasserstein distance for vector data, modes/KL for Stacked-MNIST — the channel
+// classifier is trained once and cached on first use), printed and written to DIR/eval.json. With
+// --feature-model (image data only), FID and KID on that tfjs model's features too, under "featureModel".
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { usageError } from '../../errors.js';
+import { Random } from '../../random.js';
 import { openRun } from '../../train/index.js';
 import { evaluate, metricsLine } from '../artifacts.js';
+import {
+  addFeatureModelOptions,
+  type FeatureModelCliOptions,
+  featureModelLines,
+  featureModelMetrics,
+  loadCliFeatureModel,
+} from '../feature-model.js';
 import type { CliIo } from '../io.js';
 import { integerOption } from '../options.js';
 
+interface EvalOptions extends FeatureModelCliOptions {
+  run: string;
+  samples: number;
+  seed: number;
+}
+
 export function evalCommand(io: CliIo): Command {
-  return new Command('eval')
+  const command = new Command('eval')
     .description('evaluate a trained run on its dataset; prints the metrics and writes DIR/eval.json')
     .requiredOption('--run <dir>', 'run directory (the --out of dppgan train)')
     .option('--samples <n>', 'number of generated samples (GDPP protocol: 2500)', integerOption(1), 2500)
-    .option('--seed <n>', 'latent-code seed', integerOption(0), 0)
-    .action(async (opts: { run: string; samples: number; seed: number }) => {
-      const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
-      try {
-        const { metrics } = evaluate(trainer, opts.samples, opts.seed, { classifier: true });
-        writeFileSync(join(opts.run, 'eval.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-        io.out(
-          `${trainer.config.model} on ${metrics.dataset}, step ${metrics.step}: ${metricsLine(metrics)}`,
+    .option('--seed <n>', 'latent-code seed', integerOption(0), 0);
+  return addFeatureModelOptions(command).action(async (opts: EvalOptions) => {
+    const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
+    let featureModel: Awaited<ReturnType<typeof loadCliFeatureModel>> = null;
+    try {
+      const { dim, name } = trainer.dataset;
+      if (opts.featureModel !== undefined && dim.length !== 3) {
+        throw usageError(
+          `--feature-model needs image data, but run ${opts.run} is on ${name} (samples of shape [${dim.join(', ')}])`,
         );
-        io.out(
-          `(${metrics.samples} samples, seed ${metrics.seed}; written to ${join(opts.run, 'eval.json')})`,
-        );
-      } finally {
-        trainer.dispose();
       }
-    });
+      // Before generating: a bad model or an incompatible input shape fails fast.
+      featureModel = await loadCliFeatureModel(opts);
+      featureModel?.checkImageShape(dim);
+      const evaluation = evaluate(trainer, opts.samples, opts.seed, { classifier: true });
+      const { metrics } = evaluation;
+      const user = featureModel
+        ? await featureModelMetrics(
+            featureModel,
+            evaluation.generated,
+            evaluation.real,
+            opts.samples,
+            dim,
+            new Random(opts.seed).fork('kid'),
+          )
+        : null;
+      const record = user ? { ...metrics, featureModel: user } : metrics;
+      writeFileSync(join(opts.run, 'eval.json'), `${JSON.stringify(record, null, 2)}\n`);
+      io.out(`${trainer.config.model} on ${metrics.dataset}, step ${metrics.step}: ${metricsLine(metrics)}`);
+      if (user) for (const line of featureModelLines(user)) io.out(line);
+      io.out(`(${metrics.samples} samples, seed ${metrics.seed}; written to ${join(opts.run, 'eval.json')})`);
+    } finally {
+      featureModel?.dispose();
+      trainer.dispose();
+    }
+  });
 }
