@@ -15,10 +15,11 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import { usageError } from '../../errors.js';
+import { meanStd } from '../../report/index.js';
 import { hasCheckpoint, readLog } from '../../train/index.js';
 import type { CliIo } from '../io.js';
 
@@ -108,6 +109,48 @@ export function resolveProtocol(
   const iterationsOf = (e: Experiment) =>
     protocol === 'paper' ? e.iterations : (opts.iterations ?? shortIterations);
   return { protocol, iterationsOf };
+}
+
+/**
+ * The tasks of an invocation: its protocol (see `resolveProtocol`) and one task per chosen config × seed
+ * 1..opts.seeds, run directory <runs>/<protocol>-<iterations>/<name> with the child's log in logs/<name>.log there.
+ */
+export function planTasks(
+  chosen: Experiment[],
+  opts: { protocol?: Protocol; iterations?: number; seeds: number; runs: string },
+  shortIterations: number,
+  nameOf: (experiment: Experiment, seed: number) => string,
+): { tasks: BenchTask[]; seeds: number[]; protocol: Protocol } {
+  const { protocol, iterationsOf } = resolveProtocol(chosen, opts, shortIterations);
+  const seeds = Array.from({ length: opts.seeds }, (_, k) => k + 1);
+  const runs = resolve(opts.runs);
+  const tasks: BenchTask[] = [];
+  for (const experiment of chosen) {
+    const iterations = iterationsOf(experiment);
+    const group = join(runs, `${protocol}-${iterations}`);
+    for (const seed of seeds) {
+      const name = nameOf(experiment, seed);
+      tasks.push({
+        experiment,
+        seed,
+        iterations,
+        protocol,
+        runDir: join(group, name),
+        logFile: join(group, 'logs', `${name}.log`),
+      });
+    }
+  }
+  return { tasks, seeds, protocol };
+}
+
+/** The results files <out>/<stem>.{json,md,png}. */
+export function resultFiles(out: string, stem: string): { json: string; markdown: string; png: string } {
+  const dir = resolve(out);
+  return {
+    json: join(dir, `${stem}.json`),
+    markdown: join(dir, `${stem}.md`),
+    png: join(dir, `${stem}.png`),
+  };
 }
 
 /** A run's eval.json (written by `dppgan train` at its last step), or null. */
@@ -311,6 +354,26 @@ export function round(value: number, digits: number): number {
 
 export function roundOrNull(value: number | null | undefined, digits: number): number | null {
   return value === null || value === undefined ? null : round(value, digits);
+}
+
+/** Mean ± sample std (n − 1) of one field over the finished seeds, both rounded to `digits`; null if none has it. */
+export function seedStat<T>(
+  perSeed: readonly T[],
+  key: keyof T,
+  digits: number,
+): { mean: number; std: number } | null {
+  const s = meanStd(perSeed.map((r) => r[key] as number | null));
+  return s ? { mean: round(s.mean, digits), std: round(s.std, digits) } : null;
+}
+
+/** A table cell: `v` with `digits` decimals; '–' for null, undefined or non-finite. */
+export function fixed(v: number | null | undefined, digits: number): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
+}
+
+/** A table cell "mean ± std" with `digits` decimals; '–' without a finite mean. */
+export function pm(mean: number | null, std: number | null, digits: number): string {
+  return mean === null || !Number.isFinite(mean) ? '–' : `${mean.toFixed(digits)} ± ${fixed(std, digits)}`;
 }
 
 /** A progress bar over all training steps still to run (TTY only); lines printed above it. */

@@ -24,7 +24,6 @@ import { Random } from '../../random.js';
 import {
   type BenchRow,
   imageGridPng,
-  meanStd,
   PAPER_STACKED_MNIST,
   type SeedResult,
   sideBySidePng,
@@ -45,17 +44,21 @@ import {
   describeMachine,
   displayPath,
   type Experiment,
+  fixed,
   isFinished,
   loadAverage,
   METHOD_NAMES,
   methodRank,
   type Protocol,
+  planTasks,
+  pm,
   requireExperimentsDirectory,
-  resolveProtocol,
+  resultFiles,
   round,
   roundOrNull,
   runTrainingTasks,
   secPerIterFromLog,
+  seedStat,
   seedsCell,
   selectMethods,
   taskState,
@@ -144,36 +147,13 @@ export function planStackedMnistBench(opts: StackedMnistBenchOptions): {
   );
   const chosen = experiments.filter((e) => selected.includes(e.slug));
   if (chosen.length === 0) throw usageError(`no experiment config in ${dir} matches --methods`);
-  const { protocol, iterationsOf } = resolveProtocol(chosen, opts, SMNIST_SHORT_ITERATIONS);
-  const seeds = Array.from({ length: opts.seeds }, (_, k) => k + 1);
-  const runs = resolve(opts.runs);
-  const tasks: BenchTask[] = [];
-  for (const experiment of chosen) {
-    const iterations = iterationsOf(experiment);
-    const group = join(runs, `${protocol}-${iterations}`);
-    for (const seed of seeds) {
-      const name = `${experiment.slug}-s${seed}`;
-      tasks.push({
-        experiment,
-        seed,
-        iterations,
-        protocol,
-        runDir: join(group, name),
-        logFile: join(group, 'logs', `${name}.log`),
-      });
-    }
-  }
-  const out = resolve(opts.out);
-  return {
-    tasks,
-    seeds,
-    protocol,
-    outputs: {
-      json: join(out, 'stacked-mnist.json'),
-      markdown: join(out, 'stacked-mnist.md'),
-      png: join(out, 'stacked-mnist.png'),
-    },
-  };
+  const { tasks, seeds, protocol } = planTasks(
+    chosen,
+    opts,
+    SMNIST_SHORT_ITERATIONS,
+    (e, seed) => `${e.slug}-s${seed}`,
+  );
+  return { tasks, seeds, protocol, outputs: resultFiles(opts.out, 'stacked-mnist') };
 }
 
 /** The classifier-training options behind a cache key (read from its metadata file), or null. */
@@ -472,16 +452,12 @@ export function stackedMnistRow(
   perSeed: StackedMnistSeedResult[],
   context: { baseDir: string; command: string; date: string; samples: number },
 ): StackedMnistRow {
-  const stat = (key: keyof StackedMnistSeedResult, digits: number) => {
-    const s = meanStd(perSeed.map((r) => r[key] as number | null));
-    return s ? { mean: round(s.mean, digits), std: round(s.std, digits) } : null;
-  };
-  const modes = stat('modes', 2);
-  const kl = stat('kl', 4);
-  const fid = stat('fid', 4);
-  const kid = stat('kid', 6);
-  const score = stat('classifierScore', 4);
-  const spi = stat('secPerIter', 5);
+  const modes = seedStat(perSeed, 'modes', 2);
+  const kl = seedStat(perSeed, 'kl', 4);
+  const fid = seedStat(perSeed, 'fid', 4);
+  const kid = seedStat(perSeed, 'kid', 6);
+  const score = seedStat(perSeed, 'classifierScore', 4);
+  const spi = seedStat(perSeed, 'secPerIter', 5);
   return {
     method: task.experiment.method,
     dataset: 'stacked-mnist',
@@ -512,10 +488,6 @@ export function stackedMnistRow(
   };
 }
 
-const fixed = (v: number | null | undefined, digits: number) =>
-  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
-const pm = (mean: number | null, std: number | null, digits: number) =>
-  mean === null || !Number.isFinite(mean) ? '–' : `${mean.toFixed(digits)} ± ${fixed(std, digits)}`;
 const rowKey = (r: Pick<StackedMnistRow, 'method' | 'protocol' | 'iterations'>) =>
   `${r.method}|${r.protocol}|${r.iterations}`;
 

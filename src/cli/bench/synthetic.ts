@@ -13,7 +13,6 @@ import { evaluateMixture } from '../../metrics/index.js';
 import { Random } from '../../random.js';
 import {
   type BenchRow,
-  meanStd,
   mixturePanelPng,
   PAPER_SYNTHETIC,
   type SeedResult,
@@ -27,17 +26,21 @@ import {
   describeMachine,
   displayPath,
   type Experiment,
+  fixed,
   isFinished,
   loadAverage,
   METHOD_NAMES,
   methodRank,
+  planTasks,
+  pm,
   readEvalJson,
   requireExperimentsDirectory,
-  resolveProtocol,
+  resultFiles,
   round,
   roundOrNull,
   runTrainingTasks,
   secPerIterFromLog,
+  seedStat,
   seedsCell,
   selectMethods,
   taskState,
@@ -140,37 +143,14 @@ export function planBench(opts: SyntheticBenchOptions): {
   const chosen = experiments.filter((e) => datasets.includes(e.dataset) && selected.includes(e.slug));
   if (chosen.length === 0) throw usageError('no experiment config matches --methods and --datasets');
 
-  const { protocol, iterationsOf } = resolveProtocol(chosen, opts, SHORT_ITERATIONS);
-  const seeds = Array.from({ length: opts.seeds }, (_, k) => k + 1);
-  const runs = resolve(opts.runs);
-  const tasks: BenchTask[] = [];
-  for (const experiment of chosen) {
-    const iterations = iterationsOf(experiment);
-    const group = join(runs, `${protocol}-${iterations}`);
-    for (const seed of seeds) {
-      const name = `${experiment.dataset}-${experiment.slug}-s${seed}`;
-      tasks.push({
-        experiment,
-        seed,
-        iterations,
-        protocol,
-        runDir: join(group, name),
-        logFile: join(group, 'logs', `${name}.log`),
-      });
-    }
-  }
+  const { tasks, seeds, protocol } = planTasks(
+    chosen,
+    opts,
+    SHORT_ITERATIONS,
+    (e, seed) => `${e.dataset}-${e.slug}-s${seed}`,
+  );
   const stem = protocol === 'paper' ? 'synthetic' : 'synthetic-short';
-  const out = resolve(opts.out);
-  return {
-    tasks,
-    seeds,
-    protocol,
-    outputs: {
-      json: join(out, `${stem}.json`),
-      markdown: join(out, `${stem}.md`),
-      png: join(out, `${stem}.png`),
-    },
-  };
+  return { tasks, seeds, protocol, outputs: resultFiles(opts.out, stem) };
 }
 
 /** One evaluated run (seed) of a row. */
@@ -266,15 +246,11 @@ export function syntheticRow(
   perSeed: SyntheticSeedResult[],
   baseDir: string,
 ): SyntheticRow {
-  const stat = (key: keyof SyntheticSeedResult, digits: number) => {
-    const s = meanStd(perSeed.map((r) => r[key] as number | null));
-    return s ? { mean: round(s.mean, digits), std: round(s.std, digits) } : null;
-  };
-  const modes = stat('modes', 2);
-  const hq = stat('hq', 2);
-  const sw = stat('slicedWasserstein', 5);
-  const rkl = stat('reverseKl', 4);
-  const spi = stat('secPerIter', 5);
+  const modes = seedStat(perSeed, 'modes', 2);
+  const hq = seedStat(perSeed, 'hq', 2);
+  const sw = seedStat(perSeed, 'slicedWasserstein', 5);
+  const rkl = seedStat(perSeed, 'reverseKl', 4);
+  const spi = seedStat(perSeed, 'secPerIter', 5);
   return {
     method: experiment.method,
     dataset: experiment.dataset,
@@ -297,11 +273,6 @@ export function syntheticRow(
     perSeed,
   };
 }
-
-const fixed = (v: number | null | undefined, digits: number) =>
-  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
-const pm = (mean: number | null, std: number | null, digits: number) =>
-  mean === null || !Number.isFinite(mean) ? '–' : `${mean.toFixed(digits)} ± ${fixed(std, digits)}`;
 
 /** The markdown twin of results/synthetic.json. */
 export function syntheticMarkdown(results: SyntheticResults, pngName: string | null): string {
