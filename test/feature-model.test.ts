@@ -97,6 +97,68 @@ function writeGraphModel(dir: string, kernel: Float32Array, metadata?: object): 
   writeFileSync(join(dir, 'model.json'), JSON.stringify(modelJson));
 }
 
+/**
+ * The layout tensorflowjs_converter gives a Dense layer after graph optimisation: one `_FusedMatMul` node with a
+ * transposed kernel [16, 192], a bias and a fused Relu — the fused/transposed path that is silently wrong in stock
+ * tfjs-backend-wasm (ENGINE-NOTES), so it is checked here through the whole loader.
+ */
+function writeFusedGraphModel(dir: string, kernelT: Float32Array, bias: Float32Array): void {
+  mkdirSync(dir, { recursive: true });
+  const float = { type: 'DT_FLOAT' };
+  const constant = (name: string, dtype: string, sizes: number[]) => ({
+    name,
+    op: 'Const',
+    attr: { dtype: { type: dtype }, value: { tensor: { dtype, tensorShape: dim(sizes) } } },
+  });
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const modelJson = {
+    format: 'graph-model',
+    modelTopology: {
+      node: [
+        { name: 'images', op: 'Placeholder', attr: { dtype: float, shape: { shape: dim([-1, H, W, C]) } } },
+        constant('flat_shape', 'DT_INT32', [2]),
+        constant('dense/kernel_t', 'DT_FLOAT', [D, H * W * C]),
+        constant('dense/bias', 'DT_FLOAT', [D]),
+        {
+          name: 'flat',
+          op: 'Reshape',
+          input: ['images', 'flat_shape'],
+          attr: { T: float, Tshape: { type: 'DT_INT32' } },
+        },
+        {
+          name: 'dense/Relu',
+          op: '_FusedMatMul',
+          input: ['flat', 'dense/kernel_t', 'dense/bias'],
+          attr: {
+            T: float,
+            transpose_a: { b: false },
+            transpose_b: { b: true },
+            num_args: { i: '1' },
+            fused_ops: { list: { s: [b64('BiasAdd'), b64('Relu')] } },
+            epsilon: { f: 0 },
+          },
+        },
+      ],
+      versions: { producer: 1 },
+    },
+    weightsManifest: [
+      {
+        paths: ['group1-shard1of1.bin'],
+        weights: [
+          { name: 'flat_shape', shape: [2], dtype: 'int32' },
+          { name: 'dense/kernel_t', shape: [D, H * W * C], dtype: 'float32' },
+          { name: 'dense/bias', shape: [D], dtype: 'float32' },
+        ],
+      },
+    ],
+  };
+  const parts = [new Int32Array([-1, H * W * C]), kernelT, bias].map((a) =>
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+  );
+  writeFileSync(join(dir, 'group1-shard1of1.bin'), Buffer.concat(parts));
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(modelJson));
+}
+
 const kernel = uniforms(H * W * C * D, new Random(3), -0.2, 0.2);
 const graphDir = join(scratch, 'tiny-graph');
 
@@ -157,6 +219,30 @@ describe('graph-model feature extractor (hand-written GraphDef)', () => {
     });
     expect(maxAbsDiff(values, direct(x))).toBeLessThan(1e-5);
     x.dispose();
+  });
+
+  it('a converter-style _FusedMatMul (transposed kernel, bias, Relu) gives relu(x·Kᵀ + b)', async () => {
+    const kernelT = uniforms(D * H * W * C, new Random(12), -0.2, 0.2);
+    const bias = uniforms(D, new Random(13), -0.5, 0.5);
+    const dir = join(scratch, 'fused');
+    writeFusedGraphModel(dir, kernelT, bias);
+    const n = 10;
+    const images = uniforms(n * H * W * C, new Random(14));
+    const model = await loadFeatureModel(dir);
+    expect(model.output).toBe('dense/Relu');
+    const { values } = await model.features(images, n, [H, W, C]);
+    model.dispose();
+    // Reference in plain JS (Float64), independent of any tfjs kernel.
+    const expected = new Float64Array(n * D);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < D; j++) {
+        let sum = bias[j];
+        for (let k = 0; k < H * W * C; k++) sum += images[i * H * W * C + k] * kernelT[j * H * W * C + k];
+        expected[i * D + j] = Math.max(sum, 0);
+      }
+    }
+    expect(maxAbsDiff(values, expected)).toBeLessThan(1e-4);
+    expect(values.filter((v) => v > 0).length).toBeGreaterThan(n * D * 0.2);
   });
 
   it('takes the input range from userDefinedMetadata.inputRange', async () => {
