@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { symmetricEigen } from '../src/linalg/index.js';
 import { wasmEigenAvailable } from '../src/linalg/wasm-eigen/kernels.js';
@@ -158,5 +158,40 @@ describe('WebAssembly SIMD eigen kernels', () => {
     expect(() => symmetricEigen(new Float64Array([1, 0, 0, 1]), 2, { kernels: 'gpu' as 'js' })).toThrow(
       /kernels must be 'auto', 'js' or 'wasm', got gpu/,
     );
+  });
+});
+
+describe('where synchronous compiles are refused (browser main thread, modules over 4 KB)', () => {
+  it('symmetricEigen uses the JS kernels until an asynchronous compile lands, then wasm', async () => {
+    vi.resetModules();
+    const RealModule = WebAssembly.Module;
+    let refused = 0;
+    const refusing = function (this: unknown, bytes: BufferSource) {
+      refused++;
+      if (refused === 1) throw new RangeError('WebAssembly.Module(): Buffer size is larger than 4KB');
+      return new RealModule(bytes);
+    } as unknown as typeof WebAssembly.Module;
+    vi.stubGlobal('WebAssembly', { ...WebAssembly, Module: refusing, Instance: WebAssembly.Instance });
+    try {
+      const kernels = await import('../src/linalg/wasm-eigen/kernels.js');
+      const eigen = await import('../src/linalg/symmetric-eigen.js');
+      const n = 20;
+      const a = randomSymmetric(n, 123);
+      const js = symmetricEigen(a, n, { kernels: 'js' });
+      // first use: the synchronous compile is refused, the JS kernels answer (bit-identical to 'js')
+      const first = eigen.symmetricEigen(a, n);
+      expect(refused).toBe(1);
+      expect(Array.from(first.vectors)).toEqual(Array.from(js.vectors));
+      expect(() => eigen.symmetricEigen(a, n, { kernels: 'wasm' })).toThrow(
+        /WebAssembly SIMD is unavailable/,
+      );
+      await vi.waitFor(() => expect(kernels.wasmEigenAvailable()).toBe(true));
+      const later = eigen.symmetricEigen(a, n, { kernels: 'wasm' });
+      expect(maxAbsDifference(later.vectors, js.vectors)).toBeLessThan(1e-12);
+      expect(refused).toBe(1); // the asynchronous compile did not go through the refused constructor
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 });
