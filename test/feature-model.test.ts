@@ -161,6 +161,7 @@ function writeFusedGraphModel(dir: string, kernelT: Float32Array, bias: Float32A
 
 const kernel = uniforms(H * W * C * D, new Random(3), -0.2, 0.2);
 const graphDir = join(scratch, 'tiny-graph');
+beforeAll(() => writeGraphModel(graphDir, kernel));
 
 /** relu(x·W) computed directly (x already in the model's input layout [n, 8, 8, 3]). */
 function direct(x: tf.Tensor, preActivation = false): Float32Array {
@@ -178,8 +179,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('graph-model feature extractor (hand-written GraphDef)', () => {
-  beforeAll(() => writeGraphModel(graphDir, kernel));
-
   it('features equal relu(reshape(x)·W) for random images, across batches; an inner node is selectable', async () => {
     const n = 23;
     const images = uniforms(n * H * W * C, new Random(5));
@@ -452,6 +451,10 @@ describe('dppgan eval --feature-model (in-process CLI)', () => {
       backend: 'wasm',
     });
     (await trainRun(config, { runDir: run })).trainer.dispose();
+    mkdirSync(join(scratch, 'cli-corrupt'), { recursive: true });
+    writeFileSync(join(scratch, 'cli-corrupt', 'model.json'), '{"format": "graph-model", "modelTop');
+    writeGraphModel(join(scratch, 'cli-truncated'), kernel);
+    truncateSync(join(scratch, 'cli-truncated', 'weights.bin'), 1000);
     const flat = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [10] })] });
     await flat.save(fileSaveHandler(join(scratch, 'flat-10')));
     flat.dispose();
@@ -478,8 +481,8 @@ describe('dppgan eval --feature-model (in-process CLI)', () => {
   it('bad --feature-model input: one line, exit 2 or 1, no stack', async () => {
     const cases: [string[], number, RegExp][] = [
       [['--feature-model', join(scratch, 'nowhere')], 2, /no such file or directory/],
-      [['--feature-model', join(scratch, 'bad', 'corrupt')], 1, /corrupt model\.json/],
-      [['--feature-model', join(scratch, 'bad', 'truncated')], 1, /truncated/],
+      [['--feature-model', join(scratch, 'cli-corrupt')], 1, /corrupt model\.json/],
+      [['--feature-model', join(scratch, 'cli-truncated')], 1, /truncated/],
       [['--feature-model', graphDir, '--feature-output', 'pool_3'], 2, /output node "pool_3" not found/],
       [
         ['--feature-model', join(scratch, 'flat-10')],
@@ -487,6 +490,7 @@ describe('dppgan eval --feature-model (in-process CLI)', () => {
         /input shape incompatible.*8×8×3 = 192 values per image, the model takes 10/,
       ],
       [['--feature-model', graphDir, '--feature-range', '1,0'], 2, /expected "low,high" with low < high/],
+      [['--feature-output', 'pool_3'], 2, /--feature-output applies only with --feature-model PATH/],
     ];
     for (const [args, code, pattern] of cases) {
       const result = await cli('eval', '--run', run, '--samples', '8', ...args);

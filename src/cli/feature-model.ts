@@ -3,6 +3,7 @@
 // under labels naming the model ("FID (user model: inception-v3)") so they are never confused with the FID/KID on
 // dppgan's own MNIST-classifier features.
 import { type Command, InvalidArgumentError } from 'commander';
+import { usageError } from '../errors.js';
 import {
   type FeatureModel,
   type FeatureModelDistances,
@@ -72,7 +73,18 @@ export function addFeatureModelOptions(command: Command): Command {
 
 /** Load the feature model the options name (null when --feature-model is absent). */
 export async function loadCliFeatureModel(opts: FeatureModelCliOptions): Promise<FeatureModel | null> {
-  if (opts.featureModel === undefined) return null;
+  if (opts.featureModel === undefined) {
+    const stray = (
+      [
+        ['--feature-output', opts.featureOutput],
+        ['--feature-input-size', opts.featureInputSize],
+        ['--feature-range', opts.featureRange],
+        ['--feature-batch', opts.featureBatch],
+      ] as const
+    ).find(([, value]) => value !== undefined);
+    if (stray) throw usageError(`${stray[0]} applies only with --feature-model PATH`);
+    return null;
+  }
   const options: FeatureModelOptions = {
     output: opts.featureOutput,
     inputSize: opts.featureInputSize,
