@@ -9,29 +9,12 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
-import type { CliIo } from '../src/cli/io.js';
-import { runCli } from '../src/cli/run-cli.js';
+import { cli } from './helpers/cli-in-process.js';
 import { runCliProcess } from './helpers/cli-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'dppgan-bad-'));
 const path = (...parts: string[]) => join(scratch, ...parts);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (text) => {
-      out += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    err: (text) => {
-      err += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    isTTY: false,
-  };
-  const code = await runCli(['node', 'dppgan', ...args], io);
-  return { code, out, err };
-}
 
 const base = { data: 'ring', model: 'mlp-gdpp', iterations: 2, batchSize: 8, backend: 'wasm' };
 /** Write a config file (object → JSON; string → raw text) and return its path. */

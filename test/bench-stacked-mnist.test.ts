@@ -12,10 +12,9 @@ import {
   SMNIST_EVAL_FILE,
   type StackedMnistResults,
 } from '../src/cli/bench/stacked-mnist.js';
-import type { CliIo } from '../src/cli/io.js';
-import { runCli } from '../src/cli/run-cli.js';
 import { saveClassifier, trainMnistClassifier } from '../src/train/classifier.js';
 import { loadConfigFile, parseConfig, trainRun } from '../src/train/index.js';
+import { cli } from './helpers/cli-in-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'dppgan-smnist-bench-'));
 const cache = join(scratch, 'cache');
@@ -41,22 +40,6 @@ afterAll(() => {
   else process.env.DPPGAN_CACHE = savedCache;
   rmSync(scratch, { recursive: true, force: true });
 });
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    out: (text) => {
-      stdout += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    err: (text) => {
-      stderr += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    isTTY: false,
-  };
-  const code = await runCli(['node', 'dppgan', ...args], io);
-  return { code, out: stdout, err: stderr };
-}
 
 const tiny = () => [
   'bench',

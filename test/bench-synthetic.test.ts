@@ -15,8 +15,7 @@ import {
   taskState,
   trainArgs,
 } from '../src/cli/bench/synthetic.js';
-import type { CliIo } from '../src/cli/io.js';
-import { runCli } from '../src/cli/run-cli.js';
+import { cli } from './helpers/cli-in-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'dppgan-bench-'));
 const out = join(scratch, 'results');
@@ -27,22 +26,6 @@ beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    out: (text) => {
-      stdout += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    err: (text) => {
-      stderr += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    isTTY: false,
-  };
-  const code = await runCli(['node', 'dppgan', ...args], io);
-  return { code, out: stdout, err: stderr };
-}
 
 const tiny = ['bench', 'synthetic', '--iterations', '20', '--datasets', 'ring', '--jobs', '2'];
 const readResults = (): SyntheticResults =>

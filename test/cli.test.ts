@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { DEMO_ITERATIONS, demoConfigs } from '../src/cli/commands/demo.js';
-import type { CliIo } from '../src/cli/io.js';
-import { runCli } from '../src/cli/run-cli.js';
+import { cli } from './helpers/cli-in-process.js';
 
 const root = join(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'dppgan-cli-'));
@@ -30,22 +29,6 @@ beforeAll(async () => {
   );
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (text) => {
-      out += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    err: (text) => {
-      err += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    isTTY: false,
-  };
-  const code = await runCli(['node', 'dppgan', ...args], io);
-  return { code, out, err };
-}
 
 function oneLine(text: string): void {
   expect(text.trim().split('\n')).toHaveLength(1);

@@ -12,8 +12,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
-import type { CliIo } from '../src/cli/io.js';
-import { runCli } from '../src/cli/run-cli.js';
 import { Random } from '../src/random.js';
 import {
   type ExportMetadata,
@@ -23,27 +21,12 @@ import {
   parseConfig,
   trainRun,
 } from '../src/train/index.js';
+import { cli } from './helpers/cli-in-process.js';
 
 const root = join(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'dppgan-export-'));
 const SEED = 7;
 const N = 50;
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (text) => {
-      out += `${text}\n`;
-    },
-    err: (text) => {
-      err += `${text}\n`;
-    },
-    isTTY: false,
-  };
-  const code = await runCli(['node', 'dppgan', ...args], io);
-  return { code, out, err };
-}
 
 async function train(name: string, config: object): Promise<string> {
   const file = join(scratch, `${name}.json`);
