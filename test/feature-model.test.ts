@@ -37,7 +37,7 @@ const dim = (sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(siz
  * A tfjs graph model written by hand, as tensorflowjs_converter lays it out: Placeholder [-1, 8, 8, 3] → Reshape
  * [-1, 192] → MatMul with a Const kernel [192, 16] (from weights.bin) → Relu.
  */
-function writeGraphModel(dir: string, kernel: Float32Array, metadata?: object): void {
+function writeGraphModel(dir: string, kernel: Float32Array, metadata?: object, batch = -1): void {
   mkdirSync(dir, { recursive: true });
   const float = { type: 'DT_FLOAT' };
   const modelJson = {
@@ -46,7 +46,11 @@ function writeGraphModel(dir: string, kernel: Float32Array, metadata?: object): 
     convertedBy: 'test/feature-model.test.ts',
     modelTopology: {
       node: [
-        { name: 'images', op: 'Placeholder', attr: { dtype: float, shape: { shape: dim([-1, H, W, C]) } } },
+        {
+          name: 'images',
+          op: 'Placeholder',
+          attr: { dtype: float, shape: { shape: dim([batch, H, W, C]) } },
+        },
         {
           name: 'flat_shape',
           op: 'Const',
@@ -242,6 +246,19 @@ describe('graph-model feature extractor (hand-written GraphDef)', () => {
     }
     expect(maxAbsDiff(values, expected)).toBeLessThan(1e-4);
     expect(values.filter((v) => v > 0).length).toBeGreaterThan(n * D * 0.2);
+  });
+
+  it('a model with a fixed batch size (4) gets padded batches; the padding rows are dropped', async () => {
+    const dir = join(scratch, 'fixed-batch');
+    writeGraphModel(dir, kernel, undefined, 4);
+    const n = 7;
+    const images = uniforms(n * H * W * C, new Random(15));
+    const model = await loadFeatureModel(dir, { batchSize: 3 });
+    const { values } = await model.features(images, n, [H, W, C]);
+    model.dispose();
+    const x = tf.tensor4d(images, [n, H, W, C]);
+    expect(maxAbsDiff(values, direct(x))).toBeLessThan(1e-5);
+    x.dispose();
   });
 
   it('takes the input range from userDefinedMetadata.inputRange', async () => {
