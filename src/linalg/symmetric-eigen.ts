@@ -9,7 +9,7 @@
 // The two n³ kernels (reduction, back-transformation) run as WebAssembly SIMD (wasm-eigen/) where available,
 // ~3× faster than the JS ones here, equal to them up to round-off; option `kernels: 'js'` forces JS.
 import { runtimeError, usageError } from '../errors.js';
-import { transposeOf } from './matrix.js';
+import { dot2x4, transposeOf } from './matrix.js';
 import { type EigenKernels, wasmEigenKernels } from './wasm-eigen/kernels.js';
 
 const EPS = 2 ** -52;
@@ -736,6 +736,7 @@ function applyReflectors(t: Float64Array, h: Float64Array, n: number, zt: Float6
   const tau = new Float64Array(n);
   for (let i = 1; i < n; i++) tau[i] = h[i] === 0 ? 0 : 1 / h[i];
   const last = n - 1;
+  const acc = new Float64Array(8);
   let r = 0;
   for (; r + 3 < rows; r += 4) {
     const x0 = r * n;
@@ -752,39 +753,16 @@ function applyReflectors(t: Float64Array, h: Float64Array, n: number, zt: Float6
       if (ti === 0 && tj === 0) continue;
       let vw = 0;
       for (let k = 0; k < i; k++) vw += t[v + k] * t[w + k];
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let b0 = 0;
-      let b1 = 0;
-      let b2 = 0;
-      let b3 = 0;
-      for (let k = 0; k < i; k++) {
-        const wk = t[w + k];
-        const vk = t[v + k];
-        const y0 = zt[x0 + k];
-        const y1 = zt[x1 + k];
-        const y2 = zt[x2 + k];
-        const y3 = zt[x3 + k];
-        a0 += wk * y0;
-        a1 += wk * y1;
-        a2 += wk * y2;
-        a3 += wk * y3;
-        b0 += vk * y0;
-        b1 += vk * y1;
-        b2 += vk * y2;
-        b3 += vk * y3;
-      }
+      dot2x4(t, w, n, zt, x0, n, i, acc); // [w·x0 … w·x3 | v·x0 … v·x3] over k < i
       const vi = t[v + i];
-      b0 += vi * zt[x0 + i];
-      b1 += vi * zt[x1 + i];
-      b2 += vi * zt[x2 + i];
-      b3 += vi * zt[x3 + i];
-      const g0 = a0 * ti;
-      const g1 = a1 * ti;
-      const g2 = a2 * ti;
-      const g3 = a3 * ti;
+      const b0 = acc[4] + vi * zt[x0 + i];
+      const b1 = acc[5] + vi * zt[x1 + i];
+      const b2 = acc[6] + vi * zt[x2 + i];
+      const b3 = acc[7] + vi * zt[x3 + i];
+      const g0 = acc[0] * ti;
+      const g1 = acc[1] * ti;
+      const g2 = acc[2] * ti;
+      const g3 = acc[3] * ti;
       const f0 = (b0 - g0 * vw) * tj;
       const f1 = (b1 - g1 * vw) * tj;
       const f2 = (b2 - g2 * vw) * tj;
