@@ -6,13 +6,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
-import type { CliIo } from '../src/cli/io.js';
-import { runCli } from '../src/cli/run-cli.js';
 import { DppganError } from '../src/errors.js';
 import { featureModelDistances, loadFeatureModel } from '../src/metrics/feature-model.js';
 import { Random } from '../src/random.js';
 import { fileSaveHandler } from '../src/train/export.js';
 import { parseConfig, trainRun } from '../src/train/index.js';
+import { cli } from './helpers/cli-in-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'dppgan-feature-model-'));
 const H = 8;
@@ -434,22 +433,6 @@ describe('bad feature models: one clear line each', () => {
 
 describe('dppgan eval --feature-model (in-process CLI)', () => {
   const run = join(scratch, 'image-run');
-
-  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const io: CliIo = {
-      out: (text) => {
-        out += text.endsWith('\n') ? text : `${text}\n`;
-      },
-      err: (text) => {
-        err += text.endsWith('\n') ? text : `${text}\n`;
-      },
-      isTTY: false,
-    };
-    const code = await runCli(['node', 'dppgan', ...args], io);
-    return { code, out, err };
-  }
 
   beforeAll(async () => {
     const pngs = join(scratch, 'pngs');
