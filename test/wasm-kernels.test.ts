@@ -105,39 +105,18 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput (XNNPACK) match cpu', () 
               { ...attrs, filterShape: c.filter },
             ) as tf.Tensor,
       );
-      const errInput = await compare(
-        () =>
-          tf
-            .engine()
-            .runKernel(
-              'Conv2DBackpropInput',
-              { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(w, c.filter) },
-              { ...attrs, inputShape: c.x },
-            ) as tf.Tensor,
-      );
+      const inputGradient = (kernel: string) => () =>
+        tf
+          .engine()
+          .runKernel(
+            kernel,
+            { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(w, c.filter) },
+            { ...attrs, inputShape: c.x },
+          ) as tf.Tensor;
+      const errInput = await compare(inputGradient('Conv2DBackpropInput'));
       await initBackend({ backend: 'wasm' });
-      const subPixel = tf.tidy(() =>
-        (
-          tf
-            .engine()
-            .runKernel(
-              'DppganSubPixelBackpropInput',
-              { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(w, c.filter) },
-              { ...attrs, inputShape: c.x },
-            ) as tf.Tensor
-        ).dataSync(),
-      );
-      const reference = await runOn(
-        'cpu',
-        () =>
-          tf
-            .engine()
-            .runKernel(
-              'Conv2DBackpropInput',
-              { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(w, c.filter) },
-              { ...attrs, inputShape: c.x },
-            ) as tf.Tensor,
-      );
+      const subPixel = tf.tidy(() => inputGradient('DppganSubPixelBackpropInput')().dataSync());
+      const reference = await runOn('cpu', inputGradient('Conv2DBackpropInput'));
       expect(errFilter).toBeLessThanOrEqual(TOL);
       expect(errInput).toBeLessThanOrEqual(TOL);
       expect(relativeError(subPixel, reference[0].values)).toBeLessThanOrEqual(TOL);
