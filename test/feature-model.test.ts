@@ -260,6 +260,24 @@ describe('graph-model feature extractor (hand-written GraphDef)', () => {
     x.dispose();
   });
 
+  it('key: equal for the same files and options, different for other weights, output or range', async () => {
+    const keyOf = async (dir: string, opts = {}) => {
+      const model = await loadFeatureModel(dir, opts);
+      model.dispose();
+      return model.key;
+    };
+    const dir = join(scratch, 'key-check');
+    writeGraphModel(dir, kernel);
+    const base = await keyOf(dir);
+    expect(await keyOf(join(dir, 'model.json'))).toBe(base);
+    expect(await keyOf(dir, { output: 'dense/MatMul' })).not.toBe(base);
+    expect(await keyOf(dir, { range: [-1, 1] })).not.toBe(base);
+    const changed = kernel.slice();
+    changed[0] += 1;
+    writeGraphModel(dir, changed);
+    expect(await keyOf(dir)).not.toBe(base);
+  });
+
   it('takes the input range from userDefinedMetadata.inputRange', async () => {
     const dir = join(scratch, 'with-metadata');
     writeGraphModel(dir, kernel, { inputRange: [-1, 1] });

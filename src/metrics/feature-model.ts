@@ -7,6 +7,7 @@
 // positions (Inception's pool_3 is 1×1, so this is a plain flatten there), other outputs are flattened.
 // Invariant: every tensor a batch creates is disposed before the next batch; only the model's weights persist
 // until `dispose()`.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import * as tfc from '@tensorflow/tfjs-converter';
@@ -59,6 +60,11 @@ export interface FeatureModel {
   readonly rangeSource: 'option' | 'metadata' | 'default';
   /** The model's input shape without the batch dimension (null = any). */
   readonly inputShape: (number | null)[];
+  /**
+   * Identity of the features: SHA-256 of model.json and its weight files, the output, the range and the input
+   * size. Equal keys give equal features (for caching evaluations).
+   */
+  readonly key: string;
   /** Throws a one-line usage error when images of `shape` ([h, w, c]) cannot be fed to the model. */
   checkImageShape(shape: readonly number[]): void;
   /** Features of n images (flat NHWC in [0, 1] of `shape`): n × dim row-major. */
@@ -232,6 +238,15 @@ function metadataRange(json: tf.io.ModelJSON): [number, number] | null {
   return null;
 }
 
+/** SHA-256 (16 hex digits) of model.json and the weight files its manifest names (read after a successful load). */
+function fingerprint(file: string, json: tf.io.ModelJSON): string {
+  const hash = createHash('sha256').update(readFileSync(file));
+  for (const group of json.weightsManifest) {
+    for (const path of group.paths) hash.update(readFileSync(resolve(dirname(resolve(file)), path)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
 function defaultName(file: string): string {
   const base = basename(file);
   return base === 'model.json' ? basename(dirname(resolve(file))) : base.replace(/\.json$/, '');
@@ -244,23 +259,49 @@ interface InputPlan {
   flatten: boolean;
 }
 
+/** What the loader found out about a model (the constructor argument of the extractors). */
+interface ModelInfo {
+  name: string;
+  path: string;
+  output: string;
+  range: [number, number];
+  rangeSource: 'option' | 'metadata' | 'default';
+  inputShape: (number | null)[];
+  key: string;
+  inputSize: [number, number] | undefined;
+  batchSize: number;
+  fixedBatch: number | null;
+}
+
 /** Shared preprocessing, batching and post-processing; subclasses only run the network. */
 abstract class BaseFeatureModel implements FeatureModel {
   abstract readonly format: FeatureModelFormat;
   protected abstract readonly inputDtype: tf.DataType;
 
-  constructor(
-    readonly name: string,
-    readonly path: string,
-    readonly output: string,
-    readonly range: [number, number],
-    readonly rangeSource: 'option' | 'metadata' | 'default',
-    readonly inputShape: (number | null)[],
-    private readonly inputSize: [number, number] | undefined,
-    private readonly batchSize: number,
-    /** The model's batch dimension when fixed (e.g. 1), else null. */
-    private readonly fixedBatch: number | null,
-  ) {}
+  readonly name: string;
+  readonly path: string;
+  readonly output: string;
+  readonly range: [number, number];
+  readonly rangeSource: 'option' | 'metadata' | 'default';
+  readonly inputShape: (number | null)[];
+  readonly key: string;
+  private readonly inputSize: [number, number] | undefined;
+  private readonly batchSize: number;
+  /** The model's batch dimension when fixed (e.g. 1), else null. */
+  private readonly fixedBatch: number | null;
+
+  constructor(info: ModelInfo) {
+    this.name = info.name;
+    this.path = info.path;
+    this.output = info.output;
+    this.range = info.range;
+    this.rangeSource = info.rangeSource;
+    this.inputShape = info.inputShape;
+    this.key = info.key;
+    this.inputSize = info.inputSize;
+    this.batchSize = info.batchSize;
+    this.fixedBatch = info.fixedBatch;
+  }
 
   protected abstract run(batch: tf.Tensor): Promise<tf.Tensor>;
   abstract dispose(): void;
@@ -415,9 +456,9 @@ class GraphFeatureModel extends BaseFeatureModel {
     private readonly model: tfc.GraphModel,
     private readonly inputName: string,
     inputDtype: tf.DataType,
-    ...rest: ConstructorParameters<typeof BaseFeatureModel>
+    info: ModelInfo,
   ) {
-    super(...rest);
+    super(info);
     this.inputDtype = inputDtype;
   }
 
@@ -448,9 +489,9 @@ class LayersFeatureModel extends BaseFeatureModel {
     private readonly model: tfl.LayersModel,
     private readonly features_: tfl.LayersModel,
     inputDtype: tf.DataType,
-    ...rest: ConstructorParameters<typeof BaseFeatureModel>
+    info: ModelInfo,
   ) {
-    super(...rest);
+    super(info);
     this.inputDtype = inputDtype;
   }
 
@@ -598,13 +639,23 @@ export async function loadFeatureModel(path: string, opts: FeatureModelOptions =
       throw error;
     }
   };
-  const common = (output: string, shape: (number | null)[], batch: number | null) =>
-    [name, file, output, range, rangeSource, shape, opts.inputSize, batchSize, batch] as const;
+  const common = (output: string, inputShape: (number | null)[], fixedBatch: number | null): ModelInfo => ({
+    name,
+    path: file,
+    output,
+    range,
+    rangeSource,
+    inputShape,
+    key: [fingerprint(file, json), output, range.join(','), opts.inputSize?.join('x') ?? 'model'].join('|'),
+    inputSize: opts.inputSize,
+    batchSize,
+    fixedBatch,
+  });
   try {
     if (format === 'graph-model') {
       const g = await loadGraph(file, json, opts);
       return checked(
-        new GraphFeatureModel(g.model, g.inputName, g.dtype, ...common(g.output, g.shape, g.batch)),
+        new GraphFeatureModel(g.model, g.inputName, g.dtype, common(g.output, g.shape, g.batch)),
       );
     }
     const model = await tfl.loadLayersModel(modelFileHandler(file, json));
@@ -621,7 +672,7 @@ export async function loadFeatureModel(path: string, opts: FeatureModelOptions =
         model,
         view,
         model.inputs[0].dtype,
-        ...common(output, full.slice(1), full[0]),
+        common(output, full.slice(1), full[0]),
       );
       extractor.checkInputSize();
       return extractor;
