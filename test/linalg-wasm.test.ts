@@ -5,32 +5,11 @@ import { initBackend } from '../src/backend/index.js';
 import { symmetricEigen } from '../src/linalg/index.js';
 import { wasmEigenAvailable } from '../src/linalg/wasm-eigen/kernels.js';
 import { KERNELS_SOURCE_SHA256, KERNELS_WASM_BASE64 } from '../src/linalg/wasm-eigen/kernels-bytes.js';
-import { randomSymmetric, seededSignedUniform } from './helpers/numeric.js';
+import { eigenAccuracy, randomSymmetric, seededSignedUniform } from './helpers/numeric.js';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
 });
-
-/** max |AV − VΛ| / ‖A‖_F and max |VᵀV − I| (vectors as columns). */
-function accuracy(a: Float64Array, n: number, values: Float64Array, vectors: Float64Array): [number, number] {
-  let residual = 0;
-  let orthogonality = 0;
-  let norm = 0;
-  for (let i = 0; i < n * n; i++) norm += a[i] * a[i];
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let av = 0;
-      let vtv = 0;
-      for (let k = 0; k < n; k++) {
-        av += a[i * n + k] * vectors[k * n + j];
-        vtv += vectors[k * n + i] * vectors[k * n + j];
-      }
-      residual = Math.max(residual, Math.abs(av - vectors[i * n + j] * values[j]));
-      orthogonality = Math.max(orthogonality, Math.abs(vtv - (i === j ? 1 : 0)));
-    }
-  }
-  return [residual / Math.sqrt(norm), orthogonality];
-}
 
 function maxAbsDifference(x: Float64Array, y: Float64Array): number {
   let m = 0;
@@ -75,7 +54,7 @@ describe('WebAssembly SIMD eigen kernels', () => {
       const a = randomSymmetric(n, 4100 + n);
       const js = symmetricEigen(a, n, { kernels: 'js' });
       const wasm = symmetricEigen(a, n, { kernels: 'wasm' });
-      const [residual, orthogonality] = accuracy(a, n, wasm.values, wasm.vectors);
+      const { residual, orthogonality } = eigenAccuracy(a, n, wasm.values, wasm.vectors);
       expect(residual).toBeLessThanOrEqual(1e-10);
       expect(orthogonality).toBeLessThanOrEqual(1e-10);
       // random spectra are well separated, so the vectors (same sign convention) agree too, not just the span
@@ -83,7 +62,12 @@ describe('WebAssembly SIMD eigen kernels', () => {
       expect(maxAbsDifference(wasm.vectors, js.vectors)).toBeLessThanOrEqual(1e-9);
       const ql = symmetricEigen(a, n, { kernels: 'wasm', method: 'ql' });
       expect(maxAbsDifference(ql.values, js.values)).toBeLessThanOrEqual(1e-12 * n);
-      const [qlResidual, qlOrthogonality] = accuracy(a, n, ql.values, ql.vectors);
+      const { residual: qlResidual, orthogonality: qlOrthogonality } = eigenAccuracy(
+        a,
+        n,
+        ql.values,
+        ql.vectors,
+      );
       expect(qlResidual).toBeLessThanOrEqual(1e-10);
       expect(qlOrthogonality).toBeLessThanOrEqual(1e-10);
     });
@@ -108,7 +92,7 @@ describe('WebAssembly SIMD eigen kernels', () => {
       const g = gram(b, n, 77 + b + n);
       const js = symmetricEigen(g, n, { kernels: 'js' });
       const wasm = symmetricEigen(g, n, { kernels: 'wasm' });
-      const [residual, orthogonality] = accuracy(g, n, wasm.values, wasm.vectors);
+      const { residual, orthogonality } = eigenAccuracy(g, n, wasm.values, wasm.vectors);
       expect(residual).toBeLessThanOrEqual(1e-10);
       expect(orthogonality).toBeLessThanOrEqual(1e-10);
       expect(maxAbsDifference(wasm.values, js.values)).toBeLessThanOrEqual(1e-12 * n);
@@ -141,14 +125,14 @@ describe('WebAssembly SIMD eigen kernels', () => {
     const js = symmetricEigen(a, n, { kernels: 'js' });
     const wasm = symmetricEigen(a, n, { kernels: 'wasm' });
     expect(maxAbsDifference(wasm.values, js.values)).toBeLessThanOrEqual(1e-13);
-    const [residual, orthogonality] = accuracy(a, n, wasm.values, wasm.vectors);
+    const { residual, orthogonality } = eigenAccuracy(a, n, wasm.values, wasm.vectors);
     expect(residual).toBeLessThanOrEqual(1e-10);
     expect(orthogonality).toBeLessThanOrEqual(1e-10);
     // the instance's memory is laid out per call: a larger then a smaller size keep working
     for (const size of [150, 3, 150]) {
       const m = randomSymmetric(size, size);
       const r = symmetricEigen(m, size, { kernels: 'wasm' });
-      const [res, orth] = accuracy(m, size, r.values, r.vectors);
+      const { residual: res, orthogonality: orth } = eigenAccuracy(m, size, r.values, r.vectors);
       expect(res).toBeLessThanOrEqual(1e-10);
       expect(orth).toBeLessThanOrEqual(1e-10);
     }

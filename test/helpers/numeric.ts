@@ -51,6 +51,39 @@ export function randomNormal(size: number, seed: number, scale = 1): Float32Arra
   return out;
 }
 
+/**
+ * How well `values` and `vectors` (eigenvectors as columns, row-major n×n) decompose the symmetric n×n `a`:
+ * `residual` = max |AV − VΛ| / ‖A‖_F, `residualFrobenius` = ‖AV − VΛ‖_F / ‖A‖_F, `orthogonality` = max |VᵀV − I|.
+ */
+export function eigenAccuracy(
+  a: ArrayLike<number>,
+  n: number,
+  values: ArrayLike<number>,
+  vectors: ArrayLike<number>,
+): { residual: number; residualFrobenius: number; orthogonality: number } {
+  let norm = 0;
+  for (let i = 0; i < n * n; i++) norm += a[i] * a[i];
+  norm = Math.sqrt(norm);
+  let maxResidual = 0;
+  let squares = 0;
+  let orthogonality = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let av = 0;
+      let vtv = 0;
+      for (let k = 0; k < n; k++) {
+        av += a[i * n + k] * vectors[k * n + j];
+        vtv += vectors[k * n + i] * vectors[k * n + j];
+      }
+      const r = av - vectors[i * n + j] * values[j];
+      maxResidual = Math.max(maxResidual, Math.abs(r));
+      squares += r * r;
+      orthogonality = Math.max(orthogonality, Math.abs(vtv - (i === j ? 1 : 0)));
+    }
+  }
+  return { residual: maxResidual / norm, residualFrobenius: Math.sqrt(squares) / norm, orthogonality };
+}
+
 /** Relative error as used by every engine test: max|a − b| / max|b| (b is the reference). */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`relativeError: lengths ${a.length} and ${b.length} differ`);
