@@ -28,22 +28,14 @@ beforeAll(async () => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const tiny = ['bench', 'synthetic', '--iterations', '20', '--datasets', 'ring', '--jobs', '2'];
+/** The first test's invocation; the rerun test repeats it. */
+const twoMethods = [...tiny, '--seeds', '2', '--methods', 'gan,gdpp-gan', '--out', out, '--runs', runs];
 const readResults = (): SyntheticResults =>
   JSON.parse(readFileSync(join(out, 'synthetic-short.json'), 'utf8')) as SyntheticResults;
 
 describe('dppgan bench synthetic (child processes)', () => {
   it('runs every method × seed, evaluates and writes json, md and png', async () => {
-    const result = await cli(
-      ...tiny,
-      '--seeds',
-      '2',
-      '--methods',
-      'gan,gdpp-gan',
-      '--out',
-      out,
-      '--runs',
-      runs,
-    );
+    const result = await cli(...twoMethods);
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(result.out.match(/^\[\d\/4\] ring (GAN|GDPP-GAN) seed [12]: \d\/8 modes, HQ/gm)).toHaveLength(4);
@@ -97,17 +89,7 @@ describe('dppgan bench synthetic (child processes)', () => {
     const log = join(runDir('ring-gan-s1'), 'log.jsonl');
     const before = statSync(log).mtimeMs;
     const first = readResults();
-    const result = await cli(
-      ...tiny,
-      '--seeds',
-      '2',
-      '--methods',
-      'gan,gdpp-gan',
-      '--out',
-      out,
-      '--runs',
-      runs,
-    );
+    const result = await cli(...twoMethods);
     expect(result.code).toBe(0);
     expect(result.out.match(/finished earlier, skipped/g)).toHaveLength(4);
     expect(statSync(log).mtimeMs).toBe(before);
