@@ -86,6 +86,7 @@ describe('WebAssembly SIMD eigen kernels', () => {
   for (const [b, n] of [
     [512, 128],
     [40, 128],
+    [8, 128], // a 120-vector null cluster, as in a collapsed (Ring-like) batch: re-orthogonalisation dominates
     [7, 33],
   ]) {
     it(`rank-deficient Gram matrix (B = ${b}, d = ${n}), as in GDPP: accurate with every and with some vectors`, () => {

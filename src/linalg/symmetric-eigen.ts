@@ -6,8 +6,9 @@
 // λ ascending; Q·Z's columns are the eigenvectors. Invariant: tred2 works on Qᵀ row-major (its column accesses
 // become contiguous rows), QL rotations are fused per row, so inner loops run over contiguous memory.
 // Sign convention (deterministic): each eigenvector's largest-|component| entry is positive (first on ties).
-// The two n³ kernels (reduction, back-transformation) run as WebAssembly SIMD (wasm-eigen/) where available,
-// ~3× faster than the JS ones here, equal to them up to round-off; option `kernels: 'js'` forces JS.
+// The two n³ kernels (reduction, back-transformation) and the cluster re-orthogonalisation run as WebAssembly
+// SIMD (wasm-eigen/) where available, ~3× faster than the JS ones here and equal to them up to round-off;
+// option `kernels: 'js'` forces JS.
 import { runtimeError, usageError } from '../errors.js';
 import { dot2x4, transposeOf } from './matrix.js';
 import { type EigenKernels, wasmEigenKernels } from './wasm-eigen/kernels.js';
@@ -349,7 +350,9 @@ function tridiagonalEigen(
   n: number,
   values: Float64Array,
   zt: Float64Array,
-  vectorsAbove = Number.NEGATIVE_INFINITY,
+  vectorsAbove: number,
+  y: Float64Array,
+  kernels: EigenKernels,
 ): number {
   const blockE = new Float64Array(n);
   const u0 = new Float64Array(n);
@@ -357,7 +360,6 @@ function tridiagonalEigen(
   const u2 = new Float64Array(n);
   const mult = new Float64Array(n);
   const swapped = new Uint8Array(n);
-  const y = new Float64Array(n);
   let seed = 0x2545f491;
   const nextRandom = () => {
     seed ^= seed << 13;
@@ -492,39 +494,8 @@ function tridiagonalEigen(
           y2 = y1;
           y1 = yk;
         }
-        // re-orthogonalise against the cluster's earlier vectors (rows of zt), then normalise: modified
-        // Gram–Schmidt over blocks of four vectors, classical within a block (one pass for the four dot
-        // products, one for the update). The vectors of a block are orthonormal to working precision, so this
-        // equals vector-by-vector MGS up to round-off, at half the passes over y and with four independent
-        // accumulators (big clusters, e.g. ~125 near-null eigenvalues of a rank-deficient Gram matrix, spend
-        // most of the solve here).
-        let q = orthogonalStart;
-        for (; q + 3 < j; q += 4) {
-          const r0 = (start + q) * n + start;
-          const r1 = r0 + n;
-          const r2 = r1 + n;
-          const r3 = r2 + n;
-          let d0 = 0;
-          let d1 = 0;
-          let d2 = 0;
-          let d3 = 0;
-          for (let k = 0; k < size; k++) {
-            const yk = y[k];
-            d0 += zt[r0 + k] * yk;
-            d1 += zt[r1 + k] * yk;
-            d2 += zt[r2 + k] * yk;
-            d3 += zt[r3 + k] * yk;
-          }
-          for (let k = 0; k < size; k++) {
-            y[k] -= d0 * zt[r0 + k] + d1 * zt[r1 + k] + (d2 * zt[r2 + k] + d3 * zt[r3 + k]);
-          }
-        }
-        for (; q < j; q++) {
-          const other = (start + q) * n + start;
-          let dot = 0;
-          for (let k = 0; k < size; k++) dot += zt[other + k] * y[k];
-          for (let k = 0; k < size; k++) y[k] -= dot * zt[other + k];
-        }
+        // re-orthogonalise against the cluster's earlier vectors (rows of zt), then normalise
+        kernels.reorthogonalise(zt, (start + orthogonalStart) * n + start, j - orthogonalStart, n, y, size);
         let scale = 0;
         for (let k = 0; k < size; k++) {
           const a = Math.abs(y[k]);
@@ -547,6 +518,50 @@ function tridiagonalEigen(
     start = end + 1;
   }
   return computed;
+}
+
+/**
+ * y ← y − Σ_q (z_q·y)·z_q over the `count` rows z_q = zt[first + q·stride …] of length `size`: modified
+ * Gram–Schmidt over blocks of four rows, classical within a block (one pass for the four dot products, one for
+ * the update). The rows of a block are orthonormal to working precision, so this equals row-by-row MGS up to
+ * round-off, at half the passes over y and with four independent accumulators (big clusters, e.g. ~125 near-null
+ * eigenvalues of a rank-deficient Gram matrix, spend most of the solve here).
+ */
+function reorthogonalise(
+  zt: Float64Array,
+  first: number,
+  count: number,
+  stride: number,
+  y: Float64Array,
+  size: number,
+): void {
+  let q = 0;
+  for (; q + 3 < count; q += 4) {
+    const r0 = first + q * stride;
+    const r1 = r0 + stride;
+    const r2 = r1 + stride;
+    const r3 = r2 + stride;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    for (let k = 0; k < size; k++) {
+      const yk = y[k];
+      d0 += zt[r0 + k] * yk;
+      d1 += zt[r1 + k] * yk;
+      d2 += zt[r2 + k] * yk;
+      d3 += zt[r3 + k] * yk;
+    }
+    for (let k = 0; k < size; k++) {
+      y[k] -= d0 * zt[r0 + k] + d1 * zt[r1 + k] + (d2 * zt[r2 + k] + d3 * zt[r3 + k]);
+    }
+  }
+  for (; q < count; q++) {
+    const other = first + q * stride;
+    let dot = 0;
+    for (let k = 0; k < size; k++) dot += zt[other + k] * y[k];
+    for (let k = 0; k < size; k++) y[k] -= dot * zt[other + k];
+  }
 }
 
 /** Sort (values, columns of v) ascending by value; then fix each column's sign. */
@@ -625,8 +640,9 @@ export function symmetricEigen(
      */
     vectorsAbove?: number;
     /**
-     * Where the two n³ kernels run: 'auto' (default) WebAssembly SIMD when this host has it, else JS; 'js' always
-     * JS; 'wasm' WebAssembly or an error. Results agree to round-off (summation order differs).
+     * Where the n³ kernels and the cluster re-orthogonalisation run: 'auto' (default) WebAssembly SIMD when this
+     * host has it, else JS; 'js' always JS; 'wasm' WebAssembly or an error. Results agree to round-off (the SIMD
+     * sums are ordered differently); 'js' is bit-for-bit the plain-TypeScript solver.
      */
     kernels?: 'auto' | 'js' | 'wasm';
   } = {},
@@ -642,7 +658,9 @@ export function symmetricEigen(
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) maxAbs = Math.max(maxAbs, Math.abs(a[i * n + j]));
   const scale = maxAbs > 0 ? 2 ** Math.max(-1000, Math.min(1000, -Math.round(Math.log2(maxAbs)))) : 1;
   if (n === 1) return { values: Float64Array.of(a[0]), vectors: Float64Array.of(1) };
-  const { t, e, cosines, sines } = scratch(n);
+  const kernels = chooseKernels(choice, n);
+  const { e, cosines, sines } = scratch(n);
+  const { t, zt, y } = kernels.buffers(n);
   // tred2 reads V[k][j] (k ≥ j) = t[j*n+k]: the lower triangle of A transposed into the upper of t.
   const load = () => {
     for (let i = 0; i < n; i++) {
@@ -658,18 +676,22 @@ export function symmetricEigen(
   const ql = opts.method === 'ql';
   const above = opts.vectorsAbove ?? Number.NEGATIVE_INFINITY;
   if (Number.isNaN(above)) throw usageError('symmetricEigen: vectorsAbove must be a number, got NaN');
-  const kernels = chooseKernels(choice, n);
-  let result = solveScaled(t, n, values, e, cosines, sines, ql, above, kernels);
+  let result = solveScaled(t, n, values, e, cosines, sines, ql, above, kernels, zt, y);
   if (!ql && !allFinite(result.vectors)) {
     // Safety net (never observed in our tests): inverse iteration produced a non-finite vector; redo with QL.
     load();
-    result = solveScaled(t, n, values, e, cosines, sines, true, above, kernels);
+    result = solveScaled(t, n, values, e, cosines, sines, true, above, kernels, zt, y);
   }
   if (scale !== 1) for (let i = 0; i < n; i++) values[i] /= scale;
   return result;
 }
 
-const jsKernels: EigenKernels = { reduceToTridiagonal, applyReflectors };
+const jsKernels: EigenKernels = {
+  reduceToTridiagonal,
+  applyReflectors,
+  reorthogonalise,
+  buffers: (n) => ({ t: scratch(n).t, zt: new Float64Array(n * n), y: new Float64Array(n) }),
+};
 
 function chooseKernels(choice: 'auto' | 'js' | 'wasm', n: number): EigenKernels {
   if (choice === 'js') return jsKernels;
@@ -698,6 +720,8 @@ function solveScaled(
   ql: boolean,
   vectorsAbove: number,
   kernels: EigenKernels,
+  zt: Float64Array,
+  y: Float64Array,
 ): EigenResult {
   if (ql) {
     tridiagonalise(t, n, values, e, kernels);
@@ -715,8 +739,7 @@ function solveScaled(
   const diagonal = new Float64Array(n);
   for (let j = 0; j < n; j++) diagonal[j] = t[j * n + j];
   const off = e.subarray(1, n); // off[i] couples i and i+1
-  const zt = new Float64Array(n * n);
-  const computed = tridiagonalEigen(diagonal, off, n, values, zt, vectorsAbove);
+  const computed = tridiagonalEigen(diagonal, off, n, values, zt, vectorsAbove, y, kernels);
   sortRows(zt, n, values);
   // rows of zt: eigenvectors of A (the computed ones are the last `computed` rows: the largest eigenvalues)
   kernels.applyReflectors(t, h, n, computed === n ? zt : zt.subarray((n - computed) * n), computed);

@@ -408,3 +408,67 @@ export function applyReflectors(t: usize, h: usize, n: i32, zt: usize, rows: i32
     }
   }
 }
+
+/**
+ * See reorthogonalise in symmetric-eigen.ts: y ← y − Σ_q (z_q·y)·z_q over the `count` rows z_q of length `size`
+ * starting at z (row stride `stride` doubles), blocks of four rows classical (four dot products in one pass, then
+ * one update pass), the blocks and the remaining rows one after another (modified Gram–Schmidt).
+ */
+export function reorthogonalise(z: usize, count: i32, stride: i32, y: usize, size: i32): void {
+  const rowBytes = <usize>stride << 3;
+  let q = 0;
+  for (; q + 3 < count; q += 4) {
+    const z0 = z + <usize>q * rowBytes;
+    const z1 = z0 + rowBytes;
+    const z2 = z1 + rowBytes;
+    const z3 = z2 + rowBytes;
+    let D0 = f64x2.splat(0);
+    let D1 = f64x2.splat(0);
+    let D2 = f64x2.splat(0);
+    let D3 = f64x2.splat(0);
+    let k = 0;
+    for (; k + 1 < size; k += 2) {
+      const yk = vld(y, k);
+      D0 = vadd(D0, vmul(vld(z0, k), yk));
+      D1 = vadd(D1, vmul(vld(z1, k), yk));
+      D2 = vadd(D2, vmul(vld(z2, k), yk));
+      D3 = vadd(D3, vmul(vld(z3, k), yk));
+    }
+    let d0 = hsum(D0);
+    let d1 = hsum(D1);
+    let d2 = hsum(D2);
+    let d3 = hsum(D3);
+    if (k < size) {
+      const yk = ld(y, k);
+      d0 += ld(z0, k) * yk;
+      d1 += ld(z1, k) * yk;
+      d2 += ld(z2, k) * yk;
+      d3 += ld(z3, k) * yk;
+    }
+    const E0 = f64x2.splat(d0);
+    const E1 = f64x2.splat(d1);
+    const E2 = f64x2.splat(d2);
+    const E3 = f64x2.splat(d3);
+    k = 0;
+    for (; k + 1 < size; k += 2) {
+      const u = vadd(vmul(E0, vld(z0, k)), vmul(E1, vld(z1, k)));
+      const w = vadd(vmul(E2, vld(z2, k)), vmul(E3, vld(z3, k)));
+      vst(y, k, vsub(vld(y, k), vadd(u, w)));
+    }
+    if (k < size) {
+      st(y, k, ld(y, k) - (d0 * ld(z0, k) + d1 * ld(z1, k) + (d2 * ld(z2, k) + d3 * ld(z3, k))));
+    }
+  }
+  for (; q < count; q++) {
+    const zq = z + <usize>q * rowBytes;
+    let D = f64x2.splat(0);
+    let k = 0;
+    for (; k + 1 < size; k += 2) D = vadd(D, vmul(vld(zq, k), vld(y, k)));
+    let dot = hsum(D);
+    if (k < size) dot += ld(zq, k) * ld(y, k);
+    const E = f64x2.splat(dot);
+    k = 0;
+    for (; k + 1 < size; k += 2) vst(y, k, vsub(vld(y, k), vmul(E, vld(zq, k))));
+    if (k < size) st(y, k, ld(y, k) - dot * ld(zq, k));
+  }
+}
