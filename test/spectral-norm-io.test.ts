@@ -11,6 +11,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { SpectralNormalization, spectralNormalization } from '../src/nn/layers.js';
+import { fileLoadHandler } from '../src/train/export.js'; // reads any model.json + weight files in a directory
 
 const here = dirname(fileURLToPath(import.meta.url));
 let dir: string;
@@ -39,25 +40,6 @@ function fileSaveHandler(directory: string): tf.io.IOHandler {
       writeFileSync(join(directory, 'model.json'), JSON.stringify(modelJson));
       writeFileSync(join(directory, 'weights.bin'), new Uint8Array(weightData));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-  };
-}
-
-/** Reads what fileSaveHandler wrote. */
-function fileLoadHandler(directory: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const modelJson = JSON.parse(readFileSync(join(directory, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-        const specs = manifest.flatMap((group) => group.weights);
-        const buffers = manifest.flatMap((group) =>
-          group.paths.map((p) => {
-            const bytes = readFileSync(join(directory, p));
-            return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-          }),
-        );
-        return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
-      });
     },
   };
 }
