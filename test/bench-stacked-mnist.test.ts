@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import {
@@ -13,6 +14,7 @@ import {
   type StackedMnistResults,
 } from '../src/cli/bench/stacked-mnist.js';
 import { saveClassifier, trainMnistClassifier } from '../src/train/classifier.js';
+import { fileSaveHandler } from '../src/train/export.js';
 import { loadConfigFile, parseConfig, trainRun } from '../src/train/index.js';
 import { cli } from './helpers/cli-in-process.js';
 
@@ -199,6 +201,69 @@ describe('dppgan bench stacked-mnist', () => {
     expect(readFileSync(join(out, 'stacked-mnist.md'), 'utf8')).toMatch(
       /\| DCGAN \| short \| 2\/3 \(incomplete\) \| 2 \|/,
     );
+  });
+
+  it('--feature-model adds "user model" FID/KID columns, re-evaluates once, and drops them again without it', async () => {
+    // A small LayersModel on 14×14 gray input: Stacked-MNIST's 28×28×3 images are resized and averaged to gray.
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.flatten({ inputShape: [14, 14, 1] }),
+        tfl.layers.dense({ units: 12, activation: 'relu', name: 'features' }),
+        tfl.layers.dense({ units: 2, name: 'head' }),
+      ],
+    });
+    const modelDir = join(scratch, 'digit-features');
+    await model.save(fileSaveHandler(modelDir));
+    model.dispose();
+    const evaluation = join(runDir('gdpp-gan-s1'), SMNIST_EVAL_FILE);
+    const args = [...tiny(), '--seeds', '1', '--methods', 'gdpp-gan'];
+    const withModel = [...args, '--feature-model', modelDir, '--feature-output', 'penultimate'];
+
+    const result = await cli(...withModel);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(
+      /GDPP-GAN seed 1 \(short 2\): \d+\/1000 modes, .*FID \(user model: digit-features\) \d+\.\d\d, KID \(user model: digit-features\) -?\d/,
+    );
+    const results = readResults();
+    expect(results.featureModel).toMatchObject({
+      name: 'digit-features',
+      format: 'layers-model',
+      output: 'penultimate (input of head)',
+      range: [0, 1],
+    });
+    const row = results.rows.find((r) => r.method === 'GDPP-GAN')!;
+    expect(row.userFid).toBeGreaterThan(0);
+    expect(Number.isFinite(row.userKid)).toBe(true);
+    expect(row.perSeed[0].userFid).toBe(row.userFid);
+    // The DCGAN row was measured without the model: its user cells are empty, its own metrics kept.
+    const dcgan = results.rows.find((r) => r.method === 'DCGAN')!;
+    expect([dcgan.userFid, dcgan.perSeed[0].userFid, dcgan.fid === null]).toEqual([null, null, false]);
+    const cached = JSON.parse(readFileSync(evaluation, 'utf8'));
+    expect(cached.featureModel).toBe(results.featureModel?.key);
+    expect(cached.userMetrics.fid).toBe(row.userFid);
+    const md = readFileSync(join(out, 'stacked-mnist.md'), 'utf8');
+    expect(md).toContain(
+      '| KID | FID (user model: digit-features) | KID (user model: digit-features) | classifier score |',
+    );
+    expect(md).toMatch(/\| DCGAN \| short \| 2\/3 \(incomplete\) \| 2 \| .* \| – \| – \|/);
+
+    // Same model again: the cached evaluation is reused.
+    const before = statSync(evaluation).mtimeMs;
+    const again = await cli(...withModel);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/GDPP-GAN seed 1: finished earlier, skipped/);
+    expect(statSync(evaluation).mtimeMs).toBe(before);
+    expect(readResults().rows.find((r) => r.method === 'GDPP-GAN')?.userFid).toBe(row.userFid);
+
+    // Without it: re-evaluated, no user columns, the classifier metrics unchanged (same samples and seed).
+    const plain = await cli(...args);
+    expect(plain.code).toBe(0);
+    const after = readResults();
+    expect(after.featureModel).toBeNull();
+    const plainRow = after.rows.find((r) => r.method === 'GDPP-GAN')!;
+    expect([plainRow.userFid, plainRow.fid, plainRow.modes]).toEqual([null, row.fid, row.modes]);
+    expect(readFileSync(join(out, 'stacked-mnist.md'), 'utf8')).not.toContain('user model');
   });
 });
 

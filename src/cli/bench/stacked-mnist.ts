@@ -3,11 +3,12 @@
 // finished run is evaluated here with the cached MNIST channel classifier: `samples` generated images (26,000 in
 // the paper; latent seed 0) → digit triple per image → modes covered (of 1,000) and KL(generated ‖ uniform);
 // classifier score; FID and KID on the classifier's 768-d channel features against `realSamples` real
-// Stacked-MNIST images. Rows (mean ± std over seeds) go to results/stacked-mnist.{json,md,png}; the file keeps
-// the rows of other protocols/iteration counts from earlier invocations, so short and paper rows sit together.
+// Stacked-MNIST images; with --feature-model also FID/KID on that tfjs model's features ("user model" columns).
+// Rows (mean ± std over seeds) go to results/stacked-mnist.{json,md,png}; the file keeps the rows of other
+// protocols/iteration counts from earlier invocations, so short and paper rows sit together.
 // Invariants: a run's evaluation is cached in its directory (stacked-mnist-eval.json, keyed by step, sample
-// counts, seeds and classifier) and recomputed only when one of those changes; every row states its protocol,
-// and one with fewer finished seeds than asked reads "k/N (incomplete)".
+// counts, seeds, classifier and feature model) and recomputed only when one of those changes; every row states
+// its protocol, and one with fewer finished seeds than asked reads "k/N (incomplete)".
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,10 @@ import { initBackend } from '../../backend/index.js';
 import { createDataset, type DataSpec, type Dataset } from '../../data/index.js';
 import { runtimeError, usageError } from '../../errors.js';
 import {
+  type FeatureModel,
+  type FeatureSet,
+  frechetDistance,
+  kernelDistance,
   readStackedMnist,
   type StackedMnistMetrics,
   type StackedMnistReadout,
@@ -38,6 +43,7 @@ import {
   openRun,
   type TrainedClassifier,
 } from '../../train/index.js';
+import { type FeatureModelCliOptions, loadCliFeatureModel } from '../feature-model.js';
 import type { CliIo } from '../io.js';
 import {
   type BenchTask,
@@ -77,6 +83,8 @@ export const SMNIST_EVAL_SEED = 0;
 /** The cached evaluation file inside a run directory. */
 export const SMNIST_EVAL_FILE = 'stacked-mnist-eval.json';
 const CHUNK = 1000;
+/** Shape of one Stacked-MNIST image. */
+const SMNIST_SHAPE = [28, 28, 3];
 
 /** The package's experiments/stacked-mnist (this file is src/cli/bench/ or dist/cli/bench/). */
 export function defaultStackedMnistExperimentsDir(): string {
@@ -125,6 +133,8 @@ export interface StackedMnistBenchOptions {
   experiments?: string;
   /** Cache key of the classifier to use (default: the one `dppgan classifier train` caches with its defaults). */
   classifier?: string;
+  /** A user-supplied tfjs feature model: FID/KID on its features too (`--feature-model` and companions). */
+  featureModel?: FeatureModelCliOptions;
   /** The command line recorded in the results. */
   command: string;
   io: CliIo;
@@ -216,6 +226,9 @@ export interface StackedMnistSeedResult extends SeedResult {
   kl: number;
   fid: number | null;
   kid: number | null;
+  /** FID / KID on the user feature model's features (null without --feature-model). */
+  userFid: number | null;
+  userKid: number | null;
   classifierScore: number;
   step: number;
   samples: number;
@@ -231,24 +244,36 @@ interface CachedEvaluation {
   realSamples: number;
   realSeed: string;
   classifier: string;
+  /** FeatureModel.key of the user feature model, or null (absent in files written before it existed). */
+  featureModel?: string | null;
   metrics: StackedMnistMetrics;
+  /** FID / KID on the user feature model's features. */
+  userMetrics?: { fid: number; kid: number } | null;
 }
 
 /** Let signal handlers and child-process pipes run between chunks of a long synchronous computation. */
 const breathe = () => new Promise<void>((done) => setImmediate(done));
 
-/** Classifier readout of n images drawn chunk by chunk (null when aborted). */
+/** Classifier readout (and user feature-model features) of n images drawn chunk by chunk (null when aborted). */
 async function readInChunks(
   n: number,
   draw: (m: number) => Float32Array,
   classifier: TrainedClassifier,
   signal?: AbortSignal,
-): Promise<StackedMnistReadout | null> {
+  featureModel?: FeatureModel | null,
+): Promise<Readouts | null> {
   let all: StackedMnistReadout | null = null;
+  let user: FeatureSet | null = null;
   for (let start = 0; start < n; start += CHUNK) {
     if (signal?.aborted) return null;
     const m = Math.min(CHUNK, n - start);
-    const part = readStackedMnist(classifier.model, draw(m), m);
+    const images = draw(m);
+    if (featureModel) {
+      const part = await featureModel.features(images, m, SMNIST_SHAPE);
+      user ??= { values: new Float32Array(n * part.dim), n, dim: part.dim };
+      user.values.set(part.values, start * part.dim);
+    }
+    const part = readStackedMnist(classifier.model, images, m);
     const d = part.featureDim;
     all ??= {
       modes: new Int32Array(n),
@@ -261,7 +286,13 @@ async function readInChunks(
     all.probabilities.set(part.probabilities, start * 30);
     await breathe();
   }
-  return all;
+  return all ? { classifier: all, user } : null;
+}
+
+/** What one image set gives: the classifier readout and, with a feature model, its features. */
+interface Readouts {
+  classifier: StackedMnistReadout;
+  user: FeatureSet | null;
 }
 
 /** The metrics of the real reference images themselves. */
@@ -274,7 +305,7 @@ export interface RealReference {
 
 /** The shared pieces of the evaluations of one invocation: classifier and (lazily) the real reference. */
 export class StackedMnistEvaluator {
-  private real: StackedMnistReadout | null = null;
+  private real: Readouts | null = null;
   private dataset: Dataset | null = null;
   /** The data spec of the runs (the first one opened); the default Stacked-MNIST until then. */
   private dataSpec: DataSpec = { kind: 'stacked-mnist' };
@@ -284,10 +315,12 @@ export class StackedMnistEvaluator {
     readonly samples: number,
     readonly realSamples: number,
     readonly signal?: AbortSignal,
+    /** A user-supplied feature model: FID/KID on its features too. */
+    readonly featureModel: FeatureModel | null = null,
   ) {}
 
-  /** Classifier readout of the real reference images (computed once; null when aborted). */
-  async realReadout(): Promise<StackedMnistReadout | null> {
+  /** Classifier readout (and user features) of the real reference images (computed once; null when aborted). */
+  async realReadout(): Promise<Readouts | null> {
     if (this.real) return this.real;
     this.dataset ??= createDataset(this.dataSpec);
     const dataset = this.dataset;
@@ -297,6 +330,7 @@ export class StackedMnistEvaluator {
       (m) => dataset.sampleArray(m, random),
       this.classifier,
       this.signal,
+      this.featureModel,
     );
     return this.real;
   }
@@ -310,7 +344,7 @@ export class StackedMnistEvaluator {
   async realReference(): Promise<RealReference | null> {
     const real = await this.realReadout();
     if (!real) return null;
-    const m = stackedMnistMetrics(real, this.realSamples);
+    const m = stackedMnistMetrics(real.classifier, this.realSamples);
     return {
       samples: this.realSamples,
       modes: m.modes,
@@ -327,7 +361,8 @@ export class StackedMnistEvaluator {
       cached.latentSeed === SMNIST_EVAL_SEED &&
       cached.realSamples === this.realSamples &&
       cached.realSeed === `${SMNIST_EVAL_SEED}/real` &&
-      cached.classifier === this.classifier.key
+      cached.classifier === this.classifier.key &&
+      (cached.featureModel ?? null) === (this.featureModel?.key ?? null)
     );
   }
 
@@ -340,11 +375,13 @@ export class StackedMnistEvaluator {
   async evaluate(task: BenchTask, baseDir: string): Promise<StackedMnistSeedResult | null> {
     const cached = readCachedEvaluation(task.runDir);
     let metrics: StackedMnistMetrics;
+    let userMetrics: CachedEvaluation['userMetrics'] = null;
     if (this.cacheMatches(cached, task.iterations)) {
       metrics = cached.metrics;
+      userMetrics = cached.userMetrics ?? null;
     } else {
       const trainer = await openRun(task.runDir);
-      let generated: StackedMnistReadout | null;
+      let generated: Readouts | null;
       let step: number;
       try {
         step = trainer.step;
@@ -355,14 +392,15 @@ export class StackedMnistEvaluator {
           (m) => trainer.generate(m, random),
           this.classifier,
           this.signal,
+          this.featureModel,
         );
       } finally {
         trainer.dispose();
       }
       const real = generated ? await this.realReadout() : null;
       if (!generated || !real) return null;
-      const m = stackedMnistMetrics(generated, this.samples, {
-        readout: real,
+      const m = stackedMnistMetrics(generated.classifier, this.samples, {
+        readout: real.classifier,
         n: this.realSamples,
         random: new Random(SMNIST_EVAL_SEED).fork('kid'),
       });
@@ -374,6 +412,25 @@ export class StackedMnistEvaluator {
         fid: roundOrNull(m.fid, 4) ?? undefined,
         kid: roundOrNull(m.kid, 6) ?? undefined,
       };
+      if (generated.user && real.user) {
+        const [a, b] = [generated.user, real.user];
+        const kid = kernelDistance(
+          a.values,
+          a.n,
+          b.values,
+          b.n,
+          a.dim,
+          new Random(SMNIST_EVAL_SEED).fork('kid'),
+          {
+            subsets: 10,
+            subsetSize: Math.min(1000, a.n, b.n),
+          },
+        );
+        userMetrics = {
+          fid: round(frechetDistance(a.values, a.n, b.values, b.n, a.dim), 4),
+          kid: round(kid.mean, 6),
+        };
+      }
       const record: CachedEvaluation = {
         step,
         samples: this.samples,
@@ -381,7 +438,9 @@ export class StackedMnistEvaluator {
         realSamples: this.realSamples,
         realSeed: `${SMNIST_EVAL_SEED}/real`,
         classifier: this.classifier.key,
+        featureModel: this.featureModel?.key ?? null,
         metrics,
+        userMetrics,
       };
       writeAtomic(join(task.runDir, SMNIST_EVAL_FILE), `${JSON.stringify(record, null, 2)}\n`);
     }
@@ -391,6 +450,8 @@ export class StackedMnistEvaluator {
       kl: metrics.kl,
       fid: metrics.fid ?? null,
       kid: metrics.kid ?? null,
+      userFid: userMetrics?.fid ?? null,
+      userKid: userMetrics?.kid ?? null,
       classifierScore: metrics.classifierScore,
       secPerIter: roundOrNull(secPerIterFromLog(task.runDir), 5),
       step: task.iterations,
@@ -421,6 +482,11 @@ export interface StackedMnistRow extends BenchRow {
   fidStd: number | null;
   kid: number | null;
   kidStd: number | null;
+  /** FID / KID on the user feature model's features (null without --feature-model). */
+  userFid: number | null;
+  userFidStd: number | null;
+  userKid: number | null;
+  userKidStd: number | null;
   classifierScore: number | null;
   classifierScoreStd: number | null;
   secPerIterStd: number | null;
@@ -439,10 +505,22 @@ export interface StackedMnistResults {
   samples: number;
   realSamples: number;
   classifier: { key: string; testAccuracy: number };
+  /** The user feature model behind the rows' userFid/userKid (`--feature-model`), or null. */
+  featureModel?: UserFeatureModel | null;
   /** The metrics of the real reference images themselves. */
   realReference: RealReference | null;
   wallSeconds: number;
   rows: StackedMnistRow[];
+}
+
+/** How results name and identify the `--feature-model` behind their "user model" columns. */
+export interface UserFeatureModel {
+  name: string;
+  key: string;
+  path: string;
+  format: string;
+  output: string;
+  range: [number, number];
 }
 
 /** Mean ± std (sample std) of the finished seeds; nulls where no seed finished. */
@@ -456,6 +534,8 @@ export function stackedMnistRow(
   const kl = seedStat(perSeed, 'kl', 4);
   const fid = seedStat(perSeed, 'fid', 4);
   const kid = seedStat(perSeed, 'kid', 6);
+  const userFid = seedStat(perSeed, 'userFid', 4);
+  const userKid = seedStat(perSeed, 'userKid', 6);
   const score = seedStat(perSeed, 'classifierScore', 4);
   const spi = seedStat(perSeed, 'secPerIter', 5);
   return {
@@ -478,6 +558,10 @@ export function stackedMnistRow(
     fidStd: fid?.std ?? null,
     kid: kid?.mean ?? null,
     kidStd: kid?.std ?? null,
+    userFid: userFid?.mean ?? null,
+    userFidStd: userFid?.std ?? null,
+    userKid: userKid?.mean ?? null,
+    userKidStd: userKid?.std ?? null,
     classifierScore: score?.mean ?? null,
     classifierScoreStd: score?.std ?? null,
     secPerIter: spi?.mean ?? null,
@@ -494,6 +578,11 @@ const rowKey = (r: Pick<StackedMnistRow, 'method' | 'protocol' | 'iterations'>) 
 /** The markdown twin of results/stacked-mnist.json. */
 export function stackedMnistMarkdown(results: StackedMnistResults, pngName: string | null): string {
   const ref = results.realReference;
+  const user = results.featureModel ?? null;
+  // With a user feature model: two more columns after KID, headed with its name.
+  const userHead = user ? ` FID (user model: ${user.name}) | KID (user model: ${user.name}) |` : '';
+  const userRule = user ? '---|---|' : '';
+  const userCells = (fid: string, kid: string) => (user ? ` ${fid} | ${kid} |` : '');
   const lines = [
     '# Stacked-MNIST benchmark: GDPP Table 3 (1,000 modes)',
     '',
@@ -505,16 +594,21 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
     ref
       ? `- real reference (${ref.samples} real images through the same classifier): ${ref.modes} modes, KL ${fixed(ref.kl, 4)}, classifier score ${fixed(ref.classifierScore, 3)} — even a sample of the true distribution has KL > 0 (≈ 999 / (2N) for N ≫ 1,000).`
       : '- real reference: not computed in this invocation',
+    ...(user
+      ? [
+          `- user model \`${user.name}\`: FID and KID (same protocol) on the features of the ${user.format} \`${user.path}\`, output \`${user.output}\`, pixels mapped to [${user.range.join(', ')}] (key ${user.key}).`,
+        ]
+      : []),
     "- protocols: **paper** = each config's own 15,000 iterations (official networks, batch 64, Adam 1e-4 β (0.5, 0.9)); **short** = the same networks for fewer iterations (4,000 unless stated): paper numbers shown for orientation only. One iteration = the config's D updates (5 for WGAN-GP, else 1) + one G update.",
     '',
-    '| method | protocol | seeds | iterations | samples | modes | KL | FID | KID | classifier score | s/iter | paper modes | paper KL |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| method | protocol | seeds | iterations | samples | modes | KL | FID | KID |${userHead} classifier score | s/iter | paper modes | paper KL |`,
+    `|---|---|---|---|---|---|---|---|---|${userRule}---|---|---|---|`,
   ];
   for (const r of results.rows) {
     const p = PAPER_STACKED_MNIST[r.method];
     lines.push(
       `| ${r.method} | ${r.protocol} | ${seedsCell(r)} | ${r.iterations} | ${r.samples} | ${pm(r.modes, r.modesStd, 1)} | ${pm(r.kl, r.klStd, 3)} | ` +
-        `${pm(r.fid, r.fidStd, 2)} | ${pm(r.kid, r.kidStd, 4)} | ${pm(r.classifierScore, r.classifierScoreStd, 2)} | ${fixed(r.secPerIter, 3)} | ` +
+        `${pm(r.fid, r.fidStd, 2)} | ${pm(r.kid, r.kidStd, 4)} |${userCells(pm(r.userFid ?? null, r.userFidStd ?? null, 2), pm(r.userKid ?? null, r.userKidStd ?? null, 4))} ${pm(r.classifierScore, r.classifierScoreStd, 2)} | ${fixed(r.secPerIter, 3)} | ` +
         `${p ? p.modes : '–'} | ${p ? fixed(p.kl, 3) : '–'} |`,
     );
   }
@@ -548,14 +642,14 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
     '',
     '## Per seed',
     '',
-    '| method | protocol | seed | step | modes | KL | FID | KID | classifier score | s/iter | train s | run |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| method | protocol | seed | step | modes | KL | FID | KID |${userHead} classifier score | s/iter | train s | run |`,
+    `|---|---|---|---|---|---|---|---|${userRule}---|---|---|---|`,
   );
   for (const r of results.rows) {
     for (const s of r.perSeed) {
       lines.push(
-        `| ${r.method} | ${r.protocol} | ${s.seed} | ${s.step} | ${s.modes} | ${fixed(s.kl, 3)} | ${fixed(s.fid, 2)} | ${fixed(s.kid, 4)} | ` +
-          `${fixed(s.classifierScore, 2)} | ${fixed(s.secPerIter, 3)} | ${fixed(s.trainSeconds, 0)} | \`${s.runDir}\` |`,
+        `| ${r.method} | ${r.protocol} | ${s.seed} | ${s.step} | ${s.modes} | ${fixed(s.kl, 3)} | ${fixed(s.fid, 2)} | ${fixed(s.kid, 4)} |` +
+          `${userCells(fixed(s.userFid, 2), fixed(s.userKid, 4))} ${fixed(s.classifierScore, 2)} | ${fixed(s.secPerIter, 3)} | ${fixed(s.trainSeconds, 0)} | \`${s.runDir}\` |`,
       );
     }
   }
@@ -617,8 +711,11 @@ function taskName(task: BenchTask): string {
   return `${task.experiment.method} seed ${task.seed}`;
 }
 
-function metricsText(r: StackedMnistSeedResult): string {
-  return `${r.modes}/1000 modes, KL ${fixed(r.kl, 3)}, FID ${fixed(r.fid, 2)}, KID ${fixed(r.kid, 4)}, score ${fixed(r.classifierScore, 2)}`;
+function metricsText(r: StackedMnistSeedResult, user: FeatureModel | null): string {
+  const userText = user
+    ? `, FID (user model: ${user.name}) ${fixed(r.userFid, 2)}, KID (user model: ${user.name}) ${fixed(r.userKid, 4)}`
+    : '';
+  return `${r.modes}/1000 modes, KL ${fixed(r.kl, 3)}, FID ${fixed(r.fid, 2)}, KID ${fixed(r.kid, 4)}${userText}, score ${fixed(r.classifierScore, 2)}`;
 }
 
 /** Run (or resume) every task, evaluate, and write the results files. Throws after writing when runs failed. */
@@ -633,7 +730,16 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
   const backend = await initBackend({ backend: 'auto' });
   // Before any training: the metrics need the classifier.
   const classifier = loadBenchClassifier(opts.classifier);
-  const evaluator = new StackedMnistEvaluator(classifier, samples, realSamples, opts.signal);
+  let featureModel: FeatureModel | null = null;
+  try {
+    featureModel = await loadCliFeatureModel(opts.featureModel ?? {});
+    featureModel?.checkImageShape(SMNIST_SHAPE);
+  } catch (error) {
+    featureModel?.dispose();
+    classifier.model.dispose();
+    throw error;
+  }
+  const evaluator = new StackedMnistEvaluator(classifier, samples, realSamples, opts.signal, featureModel);
   const machine = describeMachine(backend, opts.jobs);
   io.out(
     `dppgan bench stacked-mnist: ${tasks.length} runs (${finishedBefore} finished earlier), protocol ${protocol}, ` +
@@ -665,7 +771,7 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
         const result = await evaluate(task);
         const timing = `${fixed(secPerIterFromLog(task.runDir), 3)} s/iter, ${trainSecondsFromLog(task.runDir).toFixed(0)} s${resumed ? ' (resumed)' : ''}`;
         return result
-          ? `${metricsText(result)}, ${timing}`
+          ? `${metricsText(result, featureModel)}, ${timing}`
           : `trained (${timing}); evaluation left for the next invocation`;
       },
     });
@@ -676,7 +782,9 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
       const fresh = !evaluator.isCached(task);
       const result = await evaluate(task);
       if (result && fresh)
-        io.out(`evaluated ${taskName(task)} (${task.protocol} ${task.iterations}): ${metricsText(result)}`);
+        io.out(
+          `evaluated ${taskName(task)} (${task.protocol} ${task.iterations}): ${metricsText(result, featureModel)}`,
+        );
     }
 
     const date = new Date().toISOString();
@@ -693,7 +801,9 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
     // Rows of other protocols / iteration counts from earlier invocations, when measured the same way.
     const earlier = (previous?.rows ?? []).filter((r) => !current.has(rowKey(r)));
     const comparable = (r: StackedMnistRow) => r.samples === samples && previous?.realSamples === realSamples;
-    const kept = earlier.filter(comparable);
+    // Their "user model" cells stay only when measured with this invocation's feature model (or none).
+    const sameUser = (previous?.featureModel?.key ?? null) === (featureModel?.key ?? null);
+    const kept = earlier.filter(comparable).map((r) => (sameUser ? r : withoutUserMetrics(r)));
     if (kept.length < earlier.length) {
       io.err(
         `dppgan bench: warning: dropped ${earlier.length - kept.length} earlier row(s) of ${displayPath(baseDir, outputs.json)} measured with other --samples/--real-samples (rerun them with these settings; their runs are reused)`,
@@ -724,6 +834,16 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
       samples,
       realSamples,
       classifier: { key: classifier.key, testAccuracy: classifier.testAccuracy },
+      featureModel: featureModel
+        ? {
+            name: featureModel.name,
+            key: featureModel.key,
+            path: displayPath(baseDir, featureModel.path),
+            format: featureModel.format,
+            output: featureModel.output,
+            range: featureModel.range,
+          }
+        : null,
       realReference,
       wallSeconds: round((performance.now() - started) / 1000, 1),
       rows: allRows,
@@ -752,7 +872,7 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
       io.out(
         `${r.method.padEnd(12)} ${r.protocol.padEnd(5)} ${String(r.iterations).padStart(5)} it  seeds ${seedsCell(r).padEnd(5)} ` +
           `modes ${pm(r.modes, r.modesStd, 1).padEnd(14)} KL ${pm(r.kl, r.klStd, 3).padEnd(15)} FID ${fixed(r.fid, 2).padEnd(8)} ` +
-          `s/iter ${fixed(r.secPerIter, 3)}`,
+          `${featureModel ? `FID (user model: ${featureModel.name}) ${fixed(r.userFid, 2).padEnd(8)} ` : ''}s/iter ${fixed(r.secPerIter, 3)}`,
       );
     }
     const written = [outputs.json, outputs.markdown, ...(pngName ? [outputs.png] : [])];
@@ -769,8 +889,21 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
     if (failures.length > 0) throw runtimeError(`${failures.length} run(s) failed: ${failures.join('; ')}`);
     return summary;
   } finally {
+    featureModel?.dispose();
     classifier.model.dispose();
   }
+}
+
+/** A row from earlier results without its "user model" cells (measured with another feature model). */
+function withoutUserMetrics(row: StackedMnistRow): StackedMnistRow {
+  return {
+    ...row,
+    userFid: null,
+    userFidStd: null,
+    userKid: null,
+    userKidStd: null,
+    perSeed: row.perSeed.map((s) => ({ ...s, userFid: null, userKid: null })),
+  };
 }
 
 function slugOf(method: string): string {

@@ -7,6 +7,7 @@ import { Argument, Command, InvalidArgumentError } from 'commander';
 import { usageError } from '../../errors.js';
 import { runStackedMnistBench, SMNIST_REAL_SAMPLES, SMNIST_SAMPLES } from '../bench/stacked-mnist.js';
 import { runSyntheticBench } from '../bench/synthetic.js';
+import { addFeatureModelOptions, type FeatureModelCliOptions } from '../feature-model.js';
 import type { CliIo } from '../io.js';
 import { integerOption } from '../options.js';
 
@@ -14,7 +15,7 @@ const SUITES = ['synthetic', 'stacked-mnist'] as const;
 /** Seeds per method when --seeds is not given. */
 const DEFAULT_SEEDS: Record<(typeof SUITES)[number], number> = { synthetic: 5, 'stacked-mnist': 2 };
 
-interface BenchOptions {
+interface BenchOptions extends FeatureModelCliOptions {
   seeds?: number;
   iterations?: number;
   protocol?: 'paper' | 'short';
@@ -54,7 +55,7 @@ function commandLine(command: Command): string {
 
 export function benchCommand(io: CliIo): Command {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
-  return new Command('bench')
+  const bench = new Command('bench')
     .description(
       'run a benchmark suite (synthetic: GDPP Table 1 on Ring and Grid; stacked-mnist: GDPP Table 3), every method × seed as its own `dppgan train` process; resumable; writes results/<suite>.json, .md and .png',
     )
@@ -104,8 +105,10 @@ export function benchCommand(io: CliIo): Command {
     .option(
       '--classifier <key>',
       'stacked-mnist: cache key of the MNIST classifier (default: the one `dppgan classifier train` caches)',
-    )
-    .action(async (suite: (typeof SUITES)[number], opts: BenchOptions, command: Command) => {
+    );
+  // stacked-mnist: FID/KID on a user-supplied tfjs model's features too ("user model" columns).
+  return addFeatureModelOptions(bench).action(
+    async (suite: (typeof SUITES)[number], opts: BenchOptions, command: Command) => {
       if (!SUITES.includes(suite)) throw usageError(`unknown bench suite "${suite}"`);
       const only = (flag: string, value: unknown, owner: (typeof SUITES)[number]) => {
         if (value !== undefined && suite !== owner) {
@@ -116,6 +119,11 @@ export function benchCommand(io: CliIo): Command {
       only('--samples', opts.samples, 'stacked-mnist');
       only('--real-samples', opts.realSamples, 'stacked-mnist');
       only('--classifier', opts.classifier, 'stacked-mnist');
+      only('--feature-model', opts.featureModel, 'stacked-mnist');
+      only('--feature-output', opts.featureOutput, 'stacked-mnist');
+      only('--feature-input-size', opts.featureInputSize, 'stacked-mnist');
+      only('--feature-range', opts.featureRange, 'stacked-mnist');
+      only('--feature-batch', opts.featureBatch, 'stacked-mnist');
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       // `on`, not `once`: a second Ctrl-C must not kill the bench before its runs have stopped.
@@ -141,6 +149,7 @@ export function benchCommand(io: CliIo): Command {
             samples: opts.samples,
             realSamples: opts.realSamples,
             classifier: opts.classifier,
+            featureModel: opts,
           });
           return;
         }
@@ -149,5 +158,6 @@ export function benchCommand(io: CliIo): Command {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
       }
-    });
+    },
+  );
 }
