@@ -473,6 +473,14 @@ describe('dppgan eval --feature-model (in-process CLI)', () => {
     writeFileSync(join(scratch, 'cli-corrupt', 'model.json'), '{"format": "graph-model", "modelTop');
     writeGraphModel(join(scratch, 'cli-truncated'), kernel);
     truncateSync(join(scratch, 'cli-truncated', 'weights.bin'), 1000);
+    const ring = parseConfig({
+      data: { kind: 'ring' },
+      model: 'mlp-gdpp',
+      iterations: 2,
+      batchSize: 16,
+      backend: 'wasm',
+    });
+    (await trainRun(ring, { runDir: join(scratch, 'ring-run') })).trainer.dispose();
     const flat = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [10] })] });
     await flat.save(fileSaveHandler(join(scratch, 'flat-10')));
     flat.dispose();
@@ -509,9 +517,22 @@ describe('dppgan eval --feature-model (in-process CLI)', () => {
       ],
       [['--feature-model', graphDir, '--feature-range', '1,0'], 2, /expected "low,high" with low < high/],
       [['--feature-output', 'pool_3'], 2, /--feature-output applies only with --feature-model PATH/],
+      [
+        [join(scratch, 'ring-run'), '--feature-model', graphDir],
+        2,
+        /--feature-model needs image data, but run .* is on ring \(samples of shape \[2\]\)/,
+      ],
     ];
+    const ring = join(scratch, 'ring-run');
     for (const [args, code, pattern] of cases) {
-      const result = await cli('eval', '--run', run, '--samples', '8', ...args);
+      const result = await cli(
+        'eval',
+        '--run',
+        args[0] === ring ? args.shift()! : run,
+        '--samples',
+        '8',
+        ...args,
+      );
       expect(result.code, args.join(' ')).toBe(code);
       expect(result.out).toBe('');
       expect(result.err.trim().split('\n')).toHaveLength(1);
