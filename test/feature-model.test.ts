@@ -349,10 +349,12 @@ describe('layers-model feature extractor', () => {
     const sub = (layer: string) =>
       tfl.model({ inputs: reference.inputs, outputs: reference.getLayer(layer).output });
     const expectFor = async (output: string | undefined, layer: string, dim: number) => {
+      const tensors = tf.memory().numTensors;
       const model = await loadFeatureModel(layersDir, { output, batchSize: 4 });
       expect(model.format).toBe('layers-model');
       const got = await model.features(images, n, [6, 6, 1]);
       model.dispose();
+      expect(tf.memory().numTensors).toBe(tensors);
       expect(got.dim).toBe(dim);
       const want = tf.tidy(() => (sub(layer).predict(x) as tf.Tensor).dataSync() as Float32Array);
       expect(maxAbsDiff(got.values, want)).toBeLessThan(1e-5);
