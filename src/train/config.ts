@@ -84,6 +84,13 @@ export const configSchema = z
     nanPolicy: z.enum(NAN_POLICY_NAMES).default('skip'),
     /** Stop after this many faulty steps in a row ('skip') or rollbacks without a new checkpoint ('rollback'). */
     nanLimit: count.default(10),
+    /**
+     * Worker threads that split each batch (data parallel, see resolveWorkers): 1 = this thread only (default),
+     * N > 1 = N threads, 'auto' = every core for the convolutional models, 1 for the small MLP GANs.
+     */
+    workers: z
+      .union([count, z.literal('auto')], { error: 'expected a positive integer or "auto"' })
+      .default(1),
   })
   .superRefine((config, ctx) => {
     if (config.schedule === 'simultaneous' && config.nDis !== 1) {
@@ -91,6 +98,13 @@ export const configSchema = z
         code: 'custom',
         path: ['nDis'],
         message: `expected 1 with "schedule": "simultaneous" (G and D take one step together), got ${config.nDis}`,
+      });
+    }
+    if (typeof config.workers === 'number' && config.workers > config.batchSize) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workers'],
+        message: `expected at most "batchSize" (${config.batchSize}) threads to split the batch across, got ${config.workers}`,
       });
     }
   });
@@ -221,7 +235,8 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * SHA-256 of what makes two runs the same training problem: everything except the iteration count (a run may
- * be extended), the logging/checkpoint cadence, the backend and the numerical guard's policy.
+ * be extended), the logging/checkpoint cadence, the backend, the numerical guard's policy and the number of
+ * worker threads (a run may resume with any number).
  */
 export function configHash(config: TrainConfig): string {
   const {
@@ -231,6 +246,7 @@ export function configHash(config: TrainConfig): string {
     backend: _b,
     nanPolicy: _p,
     nanLimit: _n,
+    workers: _w,
     ...identity
   } = config;
   return createHash('sha256').update(canonicalJson(identity)).digest('hex');

@@ -23,6 +23,9 @@ import {
 } from './checkpoint.js';
 import { configHash, loadConfigFile, type TrainConfig } from './config.js';
 import { type LogRecord, RunLogger } from './logger.js';
+import { ParallelTrainer } from './parallel/parallel-trainer.js';
+import { WorkerThreadError } from './parallel/pool.js';
+import { resolveWorkers } from './parallel/workers.js';
 import { type NonFiniteEvent, type StepStats, Trainer } from './trainer.js';
 
 /** Options of `trainRun`. */
@@ -55,6 +58,8 @@ export interface TrainRunResult {
   wallSeconds: number;
   /** True when stopped early by the signal. */
   interrupted: boolean;
+  /** Worker threads the batch was split across (1: this thread only; see config "workers"). */
+  workers: number;
 }
 
 function isNonEmptyDir(dir: string): boolean {
@@ -131,8 +136,9 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
   }
   makeDir(runDir);
   writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  await initBackend({ backend: config.backend });
+  const backend = await initBackend({ backend: config.backend });
   const trainer = new Trainer(config, { dataset: createDataset(config.data) });
+  const workers = resolveWorkers(config, backend);
   let resumedFrom: number | undefined;
   // The last good checkpoint, kept in memory for nanPolicy 'rollback'.
   let lastGood: CheckpointData | undefined;
@@ -167,6 +173,16 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
     opts.onNonFinite?.(event);
   };
 
+  // Worker threads (config "workers" > 1): the same step, the batch split across replicas (parallel/).
+  let parallel: ParallelTrainer | undefined;
+  if (workers > 1) {
+    try {
+      parallel = await ParallelTrainer.start(trainer, workers);
+    } catch (error) {
+      trainer.dispose();
+      throw error;
+    }
+  }
   const start = performance.now();
   let lastLogTime = start;
   let lastLogStep = trainer.step;
@@ -190,54 +206,64 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
     rollbacks = 0;
     savedStep = data.step;
   };
-  while (trainer.step < config.iterations) {
-    if (opts.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
-    try {
-      last = trainer.trainStep();
-    } catch (error) {
-      trainer.dispose();
-      throw error;
-    }
-    const { nonfinite, ...stats } = last;
-    last = stats;
-    if (nonfinite?.some((event) => event.action === 'rollback') && lastGood) {
-      const what = nonfinite.map((event) => event.what).join(', ');
-      if (++rollbacks > config.nanLimit) {
-        stop(what, `${rollbacks - 1} rollbacks without a new checkpoint, nanLimit ${config.nanLimit}`);
+  try {
+    while (trainer.step < config.iterations) {
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
       }
-      await trainer.restoreCheckpoint(lastGood, 'rollback');
-      logger.rewind(trainer.step);
-      opts.onWarning?.(
-        `non-finite ${what}: rolled back to step ${trainer.step} with learning rates × ${trainer.lrScale}`,
-      );
-      lastLogStep = trainer.step;
-      lastLogTime = performance.now();
+      try {
+        last = parallel ? await parallel.trainStep() : trainer.trainStep();
+      } catch (error) {
+        trainer.dispose();
+        if (!(error instanceof WorkerThreadError)) throw error;
+        const checkpoint =
+          savedStep >= 0
+            ? `the last checkpoint (step ${savedStep}) in ${join(runDir, CHECKPOINT_DIR)} is intact: resume the run (with any number of workers)`
+            : 'no checkpoint was written yet: start the run again';
+        throw runtimeError(`${error.message}; ${checkpoint}`);
+      }
+      const { nonfinite, ...stats } = last;
+      last = stats;
+      if (nonfinite?.some((event) => event.action === 'rollback') && lastGood) {
+        const what = nonfinite.map((event) => event.what).join(', ');
+        if (++rollbacks > config.nanLimit) {
+          stop(what, `${rollbacks - 1} rollbacks without a new checkpoint, nanLimit ${config.nanLimit}`);
+        }
+        await trainer.restoreCheckpoint(lastGood, 'rollback');
+        logger.rewind(trainer.step);
+        opts.onWarning?.(
+          `non-finite ${what}: rolled back to step ${trainer.step} with learning rates × ${trainer.lrScale}`,
+        );
+        lastLogStep = trainer.step;
+        lastLogTime = performance.now();
+        await yieldToEventLoop();
+        continue;
+      }
+      opts.onStep?.(last, trainer);
+      const done = trainer.step === config.iterations;
+      if (trainer.step % config.logEvery === 0 || done) {
+        const now = performance.now();
+        const record: LogRecord = {
+          ...last,
+          time: round((now - start) / 1000, 3),
+          secPerStep: round((now - lastLogTime) / 1000 / (trainer.step - lastLogStep), 5),
+        };
+        const sigma = trainer.sigmaEstimates();
+        if (sigma.length > 0) record.sigma = sigma.map((s) => round(s, 5));
+        logger.write(record);
+        lastLogTime = now;
+        lastLogStep = trainer.step;
+      }
+      if (trainer.step % config.checkpointEvery === 0 || done) await save();
+      // Signal handlers (the CLI's SIGINT/SIGTERM) run only when the loop yields.
       await yieldToEventLoop();
-      continue;
     }
-    opts.onStep?.(last, trainer);
-    const done = trainer.step === config.iterations;
-    if (trainer.step % config.logEvery === 0 || done) {
-      const now = performance.now();
-      const record: LogRecord = {
-        ...last,
-        time: round((now - start) / 1000, 3),
-        secPerStep: round((now - lastLogTime) / 1000 / (trainer.step - lastLogStep), 5),
-      };
-      const sigma = trainer.sigmaEstimates();
-      if (sigma.length > 0) record.sigma = sigma.map((s) => round(s, 5));
-      logger.write(record);
-      lastLogTime = now;
-      lastLogStep = trainer.step;
-    }
-    if (trainer.step % config.checkpointEvery === 0 || done) await save();
-    // Signal handlers (the CLI's SIGINT/SIGTERM) run only when the loop yields.
-    await yieldToEventLoop();
+    if ((interrupted && savedStep !== trainer.step) || !existsSync(join(runDir, CHECKPOINT_DIR)))
+      await save();
+  } finally {
+    await parallel?.close();
   }
-  if ((interrupted && savedStep !== trainer.step) || !existsSync(join(runDir, CHECKPOINT_DIR))) await save();
   return {
     trainer,
     config,
@@ -246,6 +272,7 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
     last,
     wallSeconds: (performance.now() - start) / 1000,
     interrupted,
+    workers,
   };
 }
 

@@ -94,13 +94,19 @@ export class Trainer {
   lrScale = 1;
   /** Called with every numerical-guard event as it happens (trainRun writes them to log.jsonl). */
   onNonFinite?: (event: NonFiniteEvent) => void;
-  private readonly random: Record<StreamName, Random>;
-  private readonly gVars: tf.Variable[];
-  private readonly dVars: tf.Variable[];
+  // @internal members below are also driven by the data-parallel step (parallel/parallel-trainer.ts), which
+  // draws from the same streams and applies the same guard, so N workers and one thread train alike.
+  /** @internal */
+  readonly random: Record<StreamName, Random>;
+  /** @internal */
+  readonly gVars: tf.Variable[];
+  /** @internal */
+  readonly dVars: tf.Variable[];
   /** Every weight (incl. batch-norm statistics and spectral-norm u) the guard checks before an update. */
   private readonly gWeights: { read(): tf.Tensor }[];
   private readonly dWeights: { read(): tf.Tensor }[];
-  private faultsInARow = 0;
+  /** @internal */
+  faultsInARow = 0;
   /**
    * 'simultaneous' runs one forward pass for both losses (see simultaneousStep) when no layer has per-call state
    * (batch-norm statistics, spectral-norm u: every training-mode call advances them, and the separate losses make
@@ -142,8 +148,8 @@ export class Trainer {
     return this.gan.generator.latentDim;
   }
 
-  /** Real data in the generator's output range ([−1, 1] for tanh image models). */
-  private sampleReal(n: number): tf.Tensor2D {
+  /** @internal Real data in the generator's output range ([−1, 1] for tanh image models). */
+  sampleReal(n: number): tf.Tensor2D {
     const x = this.dataset.sample(n, this.random.data);
     if (this.gan.pixelRange !== 'symmetric') return x;
     const scaled = tf.tidy(() => tf.sub(tf.mul(x, 2), 1) as tf.Tensor2D);
@@ -151,7 +157,8 @@ export class Trainer {
     return scaled;
   }
 
-  private sampleLatent(n: number, random: Random = this.random.latent): tf.Tensor2D {
+  /** @internal */
+  sampleLatent(n: number, random: Random = this.random.latent): tf.Tensor2D {
     return random.normalTensor([n, this.latentDim]) as tf.Tensor2D;
   }
 
@@ -248,8 +255,8 @@ export class Trainer {
     return true;
   }
 
-  /** True when loss, gradients and the net's weights are all finite; otherwise the culprit goes to `faults`. */
-  private finiteUpdate(value: tf.Scalar, gradients: GradientMap, net: 'D' | 'G', faults: string[]): boolean {
+  /** @internal True when loss, gradients and the net's weights are all finite; else the culprit goes to `faults`. */
+  finiteUpdate(value: tf.Scalar, gradients: GradientMap, net: 'D' | 'G', faults: string[]): boolean {
     const grads = Object.values(gradients as unknown as tf.NamedTensorMap);
     const weights = (net === 'D' ? this.dWeights : this.gWeights).map((w) => w.read());
     if (allFinite([value, ...grads, ...weights])) return true;
@@ -376,8 +383,8 @@ export class Trainer {
     }
   }
 
-  /** Apply config.nanPolicy to this step's faults: report them, and throw when the run must stop. */
-  private handleFaults(faults: string[]): NonFiniteEvent[] {
+  /** @internal Apply config.nanPolicy to this step's faults: report them, and throw when the run must stop. */
+  handleFaults(faults: string[]): NonFiniteEvent[] {
     const { nanPolicy, nanLimit } = this.config;
     this.faultsInARow++;
     let action: NanPolicy = nanPolicy;

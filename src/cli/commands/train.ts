@@ -1,11 +1,11 @@
-// `dppgan train --config FILE [--out DIR] [--seed N] [--iterations N] [--resume] [--force]`
+// `dppgan train --config FILE [--out DIR] [--seed N] [--iterations N] [--workers N|auto] [--resume] [--force]`
 // Trains (or resumes) a run, then writes its samples, loss curves, eval.json and report.md into the run directory.
 // SIGINT (Ctrl-C) / SIGTERM stop after the current step with a checkpoint saved and exit 130 / 143; a second
 // one kills at once. `--resume` continues bit-exactly. Warnings (checkpoint fallback, numerical-guard events)
 // go to stderr as one line each.
 import { writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { usageError } from '../../errors.js';
 import { loadConfigFile, parseConfig, type TrainConfig, trainRun } from '../../train/index.js';
 import { evaluate, metricsLine, writeRunArtifacts } from '../artifacts.js';
@@ -19,8 +19,19 @@ interface TrainOptions {
   out?: string;
   seed?: number;
   iterations?: number;
+  workers?: number | 'auto';
   resume?: boolean;
   force?: boolean;
+}
+
+/** `--workers`: a thread count ≥ 1 or 'auto'. */
+function workersOption(value: string): number | 'auto' {
+  if (value.trim() === 'auto') return 'auto';
+  try {
+    return integerOption(1)(value);
+  } catch {
+    throw new InvalidArgumentError(`expected an integer ≥ 1 or "auto", got "${value}"`);
+  }
 }
 
 export function trainCommand(io: CliIo): Command {
@@ -32,6 +43,11 @@ export function trainCommand(io: CliIo): Command {
     .option('--out <dir>', 'run directory (default: runs/<config file name>)')
     .option('--seed <n>', 'override the config seed', integerOption(0))
     .option('--iterations <n>', 'override the number of training steps', integerOption(1))
+    .option(
+      '--workers <n|auto>',
+      'worker threads that split each batch (1 = this thread; auto = every core for conv models); overrides the config',
+      workersOption,
+    )
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--force', 'delete an existing run in --out and start over')
     .action(async (opts: TrainOptions) => {
@@ -46,8 +62,9 @@ export function trainCommand(io: CliIo): Command {
         const overrides: Partial<TrainConfig> = {};
         if (opts.seed !== undefined) overrides.seed = opts.seed;
         if (opts.iterations !== undefined) overrides.iterations = opts.iterations;
+        if (opts.workers !== undefined) overrides.workers = opts.workers;
         config = parseConfig({ ...config, ...overrides }, opts.config);
-      } else if (opts.seed !== undefined || opts.iterations !== undefined) {
+      } else if (opts.seed !== undefined || opts.iterations !== undefined || opts.workers !== undefined) {
         // Resuming from the run's own config.json; --iterations may extend it.
         const saved = loadConfigFile(join(runDir, 'config.json'));
         if (opts.seed !== undefined && opts.seed !== saved.seed) {
@@ -55,7 +72,14 @@ export function trainCommand(io: CliIo): Command {
             `--seed ${opts.seed} differs from the run's seed ${saved.seed}: a resumed run keeps its seed`,
           );
         }
-        config = parseConfig({ ...saved, iterations: opts.iterations ?? saved.iterations }, 'config.json');
+        config = parseConfig(
+          {
+            ...saved,
+            iterations: opts.iterations ?? saved.iterations,
+            workers: opts.workers ?? saved.workers,
+          },
+          'config.json',
+        );
       }
       const total = config?.iterations;
       const controller = new AbortController();
@@ -101,8 +125,9 @@ export function trainCommand(io: CliIo): Command {
           writeFileSync(join(result.runDir, 'eval.json'), `${JSON.stringify(evaluation.metrics, null, 2)}\n`);
           writeRunArtifacts(trainer, result.runDir, evaluation);
           const from = result.resumedFrom !== undefined ? ` (resumed at step ${result.resumedFrom})` : '';
+          const threads = result.workers > 1 ? ` on ${result.workers} worker threads` : '';
           io.out(
-            `trained ${trainer.config.model} on ${trainer.dataset.name}: ${trainer.step} steps${from} in ${result.wallSeconds.toFixed(1)} s`,
+            `trained ${trainer.config.model} on ${trainer.dataset.name}: ${trainer.step} steps${from} in ${result.wallSeconds.toFixed(1)} s${threads}`,
           );
           io.out(`${metricsLine(evaluation.metrics)} (2500 samples, seed 0)`);
           io.out(`run directory: ${result.runDir} (report.md, samples/, checkpoint/, log.jsonl)`);
