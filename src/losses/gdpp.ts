@@ -79,7 +79,9 @@ interface Branch {
   values: Float64Array; // n eigenvalues ascending (n = B on the kernel path, d on the Gram path)
   vectors: Float64Array; // n×n eigenvectors of the kernel or Gram matrix, as columns
   unscaled: Float64Array; // B×n: the kernel path's V itself; the Gram path's φU (columns s·√λ·v)
-  bvectors: Float64Array; // B×n: unit B-vectors v with eigh's sign convention; 0 for null-space columns
+  // scales[i]·unscaled[:, i] = the unit B-vector v_i with eigh's sign convention: s_i/√λ_i on the Gram path (0 for
+  // null-space columns), 1 on the kernel path (unscaled = V)
+  scales: Float64Array;
   signs: Float64Array; // n: s_i (Gram path), 1 on the kernel path
   nullLimit: number;
 }
@@ -136,7 +138,8 @@ function decompose(
   const nullLimit = nullSpace * maxValue;
   const signs = new Float64Array(n).fill(1);
   if (!gram) {
-    return { phi, norms, values, vectors, unscaled: vectors, bvectors: vectors, signs, nullLimit };
+    const scales = new Float64Array(n).fill(1);
+    return { phi, norms, values, vectors, unscaled: vectors, scales, signs, nullLimit };
   }
   // Columns above the null limit (a suffix: λ ascending); only they get a sign and a B-vector (the others'
   // structure weight is 0), and on the real branch only they have eigenvectors at all.
@@ -165,12 +168,7 @@ function decompose(
     signs[i] = bestValue[i] < 0 ? -1 : 1;
     scales[i] = signs[i] / Math.sqrt(values[i]);
   }
-  const bvectors = take(ws, `${prefix}bvectors`, b * n, true); // null-space columns stay 0
-  for (let r = 0; r < b; r++) {
-    const row = r * n;
-    for (let i = first; i < n; i++) bvectors[row + i] = unscaled[row + i] * scales[i];
-  }
-  return { phi, norms, values, vectors, unscaled, bvectors, signs, nullLimit };
+  return { phi, norms, values, vectors, unscaled, scales, signs, nullLimit };
 }
 
 // Reused buffers for the gradient's B×n temporaries (dead once gradient() returns; it is not re-entrant): fresh
@@ -238,6 +236,9 @@ function columnsProduct(
 ): Float64Array {
   const k = n - first;
   if (k === 0) return out;
+  // The skipped columns of v are zero (symmetricEigen's vectorsAbove, a zero structure weight), so when few are
+  // skipped the full product is cheaper than gathering the others and scattering the result.
+  if (first * 4 < n) return products.multiply(x, v, b, d, n, out);
   const sub = new Float64Array(d * k);
   for (let r = 0; r < d; r++) sub.set(v.subarray(r * n + first, r * n + n), r * k);
   const part = products.multiply(x, sub, b, d, k);
@@ -345,8 +346,9 @@ function computeGdpp(
   }
   for (let r = 0; r < b; r++) {
     const row = r * n;
-    for (let i = 0; i < n; i++) cosines[i] += fake.bvectors[row + i] * real.bvectors[row + i];
+    for (let i = 0; i < n; i++) cosines[i] += fake.unscaled[row + i] * real.unscaled[row + i];
   }
+  for (let i = 0; i < n; i++) cosines[i] *= fake.scales[i] * real.scales[i];
   let structure = 0;
   for (let i = 0; i < n; i++) {
     if (weights[i] === 0) cosines[i] = 0;
@@ -375,10 +377,12 @@ function computeGdpp(
     // direct's non-zero columns are those with a structure weight: all at index ≥ s0
     let s0 = 0;
     while (s0 < n && columnScale[s0] === 0) s0++;
+    const directScale = new Float64Array(n); // direct = real.unscaled · diag(directScale)
+    for (let i = s0; i < n; i++) directScale[i] = columnScale[i] * real.scales[i];
     const direct = scratch('direct', b * n);
     for (let r = 0; r < b; r++) {
       const row = r * n;
-      for (let i = s0; i < n; i++) direct[row + i] = columnScale[i] * real.bvectors[row + i];
+      for (let i = s0; i < n; i++) direct[row + i] = directScale[i] * real.unscaled[row + i];
     }
     // K = diag(λ̄) + F∘(Xᵀ·direct), X = the B-space image of the eigenvectors: V (kernel) or φU (Gram, since
     // Uᵀ·Ū = Uᵀφᵀ·direct = (φU)ᵀ·direct), then symmetrised: the gradient w.r.t. the decomposed matrix is U·K·Uᵀ.
