@@ -29,6 +29,8 @@ import {
   SCALARS,
   type SharedBuffers,
   shardBounds,
+  tensorFromShared,
+  tensorValues,
 } from './shared-buffers.js';
 
 type GradientMap = Parameters<tf.AdamOptimizer['applyGradients']>[0];
@@ -44,6 +46,9 @@ export class ParallelTrainer {
   private readonly layout: GanLayout;
   private readonly views: ReturnType<typeof batchViews>;
   private readonly weights: Float32Array;
+  private readonly versions: Int32Array;
+  /** The tensor data each weight held when last published (any assign — Adam, clipping, restore — replaces it). */
+  private readonly published: unknown[];
   private readonly gradients: Float32Array[];
   private readonly states: Float32Array[];
   private readonly scalars: Float64Array[];
@@ -58,6 +63,7 @@ export class ParallelTrainer {
     this.layout = ganLayout(trainer.gan);
     this.views = batchViews(buffers);
     this.weights = new Float32Array(buffers.weights);
+    this.versions = new Int32Array(buffers.versions);
     this.gradients = buffers.replicas.map((r) => new Float32Array(r.gradients));
     this.states = buffers.replicas.map((r) => new Float32Array(r.state));
     this.scalars = buffers.replicas.map((r) => new Float64Array(r.scalars));
@@ -67,6 +73,7 @@ export class ParallelTrainer {
       return (end - start) / batch;
     });
     this.variables = [...trainer.gan.generator.stack.weights(), ...trainer.gan.discriminator.weights()];
+    this.published = this.variables.map(() => null);
   }
 
   /**
@@ -101,10 +108,19 @@ export class ParallelTrainer {
     return this.pool.size;
   }
 
-  /** Copy every weight of the main thread's networks into the shared weights buffer. */
+  /**
+   * Copy into the shared weights buffer every weight of the main thread's networks that changed since it was
+   * last published (Adam updates, clipping, absorbed layer state, a checkpoint restore: each assigns new tensor
+   * data), and bump its version so the replicas reload it.
+   */
   private publishWeights(): void {
     this.layout.weights.forEach((slot, i) => {
-      this.weights.set(this.variables[i].read().dataSync(), slot.offset);
+      const tensor = this.variables[i].read();
+      const data = (tensor as unknown as { dataId: unknown }).dataId;
+      if (data === this.published[i]) return;
+      this.published[i] = data;
+      this.weights.set(tensorValues(tensor), slot.offset);
+      Atomics.add(this.versions, i, 1);
     });
   }
 
@@ -140,13 +156,9 @@ export class ParallelTrainer {
     const map: tf.NamedTensorMap = {};
     vars.forEach((v, i) => {
       const { slot, size, shape } = slots[i];
-      const sum = new Float32Array(size);
-      for (let k = 0; k < size; k++) {
-        let s = 0;
-        for (const g of this.gradients) s += g[slot + k];
-        sum[k] = s;
-      }
-      map[v.name] = tf.tensor(sum, shape);
+      // The backend's add (SIMD on wasm; ~4× faster than a JS loop over shared memory).
+      const parts = this.gradients.map((g) => tensorFromShared(g.subarray(slot, slot + size), shape));
+      map[v.name] = parts.length === 2 ? tf.add(parts[0], parts[1]) : tf.addN(parts);
     });
     return map as unknown as GradientMap;
   }
@@ -197,15 +209,17 @@ export class ParallelTrainer {
       const { batch, featureDim } = this.buffers.sizes;
       const features = featureViews(this.buffers);
       try {
-        const value = gdppLoss64(features.fake, features.real, batch, featureDim, {
+        // Plain copies: V8 reads shared memory more slowly than ordinary arrays in GDPP's loops.
+        const value = gdppLoss64(features.fake.slice(), features.real.slice(), batch, featureDim, {
           magnitudeWeight: gdpp.magnitudeWeight,
           signInvariant: gdpp.signInvariant,
           precision: tf.getBackend() === 'cpu' ? 'float64' : 'float32',
         });
         const gradient = value.gradient();
-        const cotangent = new Float32Array(this.buffers.cotangent);
+        const cotangent = new Float32Array(gradient.length);
         const scale = 0.5 * gdpp.weight;
         for (let i = 0; i < gradient.length; i++) cotangent[i] = scale * gradient[i];
+        new Float32Array(this.buffers.cotangent).set(cotangent);
         result.gdpp = value.loss;
         return true;
       } catch (error) {
@@ -335,11 +349,13 @@ export class ParallelTrainer {
       this.trainer.config.gdpp === null ? undefined : this.gdppExchange(features),
     );
     const read = (net: 'G' | 'D') =>
-      Object.values(this.reduceGradients(net) as unknown as tf.NamedTensorMap).map((t) => {
-        const values = t.dataSync() as Float32Array;
-        t.dispose();
-        return values;
-      });
+      tf
+        .tidy(() => Object.values(this.reduceGradients(net) as unknown as tf.NamedTensorMap))
+        .map((t) => {
+          const values = t.dataSync() as Float32Array;
+          t.dispose();
+          return values;
+        });
     return { generator: read('G'), discriminator: read('D'), gdpp: features.gdpp };
   }
 

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   const replica = new Replica(config, dataShape);
   const control = new Int32Array(buffers.control);
   const weights = new Float32Array(buffers.weights);
+  const versions = new Int32Array(buffers.versions);
   const mine = buffers.replicas[index];
   const gradients = new Float32Array(mine.gradients);
   const state = new Float32Array(mine.state);
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     const step = Atomics.load(control, CONTROL.step);
     const scatterSeen = Atomics.load(control, CONTROL.scatterSeq);
     injectedFault(index, replicas, step);
-    replica.loadWeights(weights);
+    replica.loadWeights(weights, versions);
     const exchange: FeatureExchange = (phiFake, phiReal) => {
       features.fake.set(phiFake, start * featureDim);
       features.real.set(phiReal, start * featureDim);

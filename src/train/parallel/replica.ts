@@ -12,7 +12,7 @@ import { gradientPenalty } from '../../losses/gradient-penalty.js';
 import { buildGan, type Gan } from '../../nn/index.js';
 import { Random } from '../../random.js';
 import type { TrainConfig } from '../config.js';
-import { type GanLayout, ganLayout } from './shared-buffers.js';
+import { type GanLayout, ganLayout, tensorFromShared, tensorValues } from './shared-buffers.js';
 
 /**
  * Publishes the shard's φ(G(z)) and φ(real) rows and returns its rows of C = ∂L_G/∂φ(G(z)), or null when the
@@ -67,12 +67,23 @@ export class Replica {
     return [...this.gan.generator.stack.weights(), ...this.gan.discriminator.weights()];
   }
 
-  /** Overwrite every weight (trainable and not) with the values in the shared weights buffer. */
-  loadWeights(weights: Float32Array): void {
+  /** Version of each weight last loaded (see shared-buffers.ts `versions`). */
+  private loaded = new Int32Array(0);
+
+  /**
+   * Overwrite the weights (trainable and not) whose version in `versions` differs from the one last loaded with
+   * the values in the shared weights buffer (all of them on the first call).
+   */
+  loadWeights(weights: Float32Array, versions: Int32Array): void {
     const all = this.allWeights();
+    if (this.loaded.length !== versions.length) {
+      this.loaded = new Int32Array(versions.length).fill(-1);
+    }
     this.layout.weights.forEach((slot, i) => {
-      // slice: a private copy (a backend may keep the array it was given; the shared one changes later)
-      const t = tf.tensor(weights.slice(slot.offset, slot.offset + slot.size), slot.shape);
+      const version = Atomics.load(versions, i);
+      if (version === this.loaded[i]) return;
+      this.loaded[i] = version;
+      const t = tensorFromShared(weights.subarray(slot.offset, slot.offset + slot.size), slot.shape);
       all[i].write(t);
       t.dispose();
     });
@@ -82,7 +93,7 @@ export class Replica {
   saveState(state: Float32Array): void {
     const all = this.allWeights();
     this.layout.weights.forEach((slot, i) => {
-      if (!slot.trainable) state.set(all[i].read().dataSync(), slot.slot);
+      if (!slot.trainable) state.set(tensorValues(all[i].read()), slot.slot);
     });
   }
 
@@ -97,7 +108,7 @@ export class Replica {
       .filter((slot) => slot.trainable);
     vars.forEach((v, i) => {
       const g = grads[v.name];
-      if (g) out.set(g.dataSync(), slots[i].slot);
+      if (g) out.set(tensorValues(g), slots[i].slot);
       else out.fill(0, slots[i].slot, slots[i].slot + slots[i].size);
     });
   }

@@ -2,6 +2,8 @@
 // Float32Array / Float64Array / Int32Array views — no tensor is ever serialised:
 //   control    Int32 slots (CONTROL) — the command handshake, see pool.ts and replica-worker.ts
 //   weights    every weight of G then D, in checkpoint order (written by the main thread before each command)
+//   versions   Int32 per weight, bumped by the main thread when it rewrites that weight (replicas reload only
+//              the weights whose version changed since their last load)
 //   batch      the whole batch: real rows, latent rows, gradient-penalty α (main writes, replica i reads its shard)
 //   features   φ(G(z)) rows then φ(real) rows (replica i writes its shard's rows; GDPP on the main thread reads)
 //   cotangent  ∂L_G/∂φ(G(z)) rows (main writes, replica i reads its rows)
@@ -9,6 +11,7 @@
 //                batch-norm moving statistics, spectral-norm u) and scalars (the shard's losses, Float64).
 // Invariant: main and replicas derive the same layout from the same config (`ganLayout` over networks built by
 // the same builder), and shard i of a batch of B rows split N ways is rows [⌊iB/N⌋, ⌊(i+1)B/N⌋).
+import * as tf from '@tensorflow/tfjs-core';
 import type { Gan } from '../../nn/index.js';
 
 /** Int32 slots of the control buffer. */
@@ -128,6 +131,7 @@ export interface SharedBuffers {
   sizes: BufferSizes;
   control: SharedArrayBuffer;
   weights: SharedArrayBuffer;
+  versions: SharedArrayBuffer;
   batch: SharedArrayBuffer;
   features: SharedArrayBuffer;
   cotangent: SharedArrayBuffer;
@@ -144,6 +148,7 @@ export function allocateBuffers(layout: GanLayout, sizes: BufferSizes): SharedBu
     sizes,
     control: new SharedArrayBuffer(CONTROL.length * Int32Array.BYTES_PER_ELEMENT),
     weights: bytes(layout.weightTotal),
+    versions: new SharedArrayBuffer(Math.max(1, layout.weights.length) * Int32Array.BYTES_PER_ELEMENT),
     batch: bytes(batch * (dataSize + latentDim + 1)),
     features: bytes(2 * batch * featureDim),
     cotangent: bytes(batch * featureDim),
@@ -176,4 +181,26 @@ export function featureViews(buffers: SharedBuffers): { fake: Float32Array; real
     fake: new Float32Array(buffers.features, 0, batch * featureDim),
     real: new Float32Array(buffers.features, batch * featureDim * F32, batch * featureDim),
   };
+}
+
+type HeapBackend = { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
+
+/**
+ * The values of a float32 tensor, to be copied at once (into a shared buffer): on wasm a view of the backend's
+ * heap (no intermediate copy; valid until the next allocation), elsewhere dataSync().
+ */
+export function tensorValues(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as unknown as HeapBackend;
+  if (tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function') {
+    return backend.typedArrayFromHeap(t);
+  }
+  return t.dataSync() as Float32Array;
+}
+
+/**
+ * A tensor holding a copy of `view` (part of a shared buffer). The wasm backend copies the values into its
+ * heap as the tensor is made; other backends may keep the array they are given, so they get a private copy.
+ */
+export function tensorFromShared(view: Float32Array, shape: number[]): tf.Tensor {
+  return tf.tensor(tf.getBackend() === 'wasm' ? view : view.slice(), shape, 'float32');
 }
