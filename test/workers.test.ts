@@ -202,6 +202,68 @@ describe('a failing worker', () => {
   );
 });
 
+describe('the numerical guard with workers', () => {
+  it('a diverging learning rate: the same skip, skip, skip, stop as one thread', async () => {
+    const lr = { lr: 1e38 };
+    const config = toyConfig({ optim: { g: lr, d: lr }, nanLimit: 3, batchSize: 16 });
+    const events = async (workers: number) => {
+      const trainer = new Trainer(config, { dataset: createDataset(config.data) });
+      const seen: { step: number; what: string; action: string }[] = [];
+      trainer.onNonFinite = (event) => seen.push(event);
+      const parallel = workers > 1 ? await ParallelTrainer.start(trainer, workers) : null;
+      let error: unknown;
+      try {
+        for (let s = 0; s < 20; s++) await (parallel ? parallel.trainStep() : trainer.trainStep());
+      } catch (caught) {
+        error = caught;
+      } finally {
+        await parallel?.close();
+      }
+      expect((error as DppganError).exitCode).toBe(1);
+      expect(weightsOf(trainer).every((w) => w.every(Number.isFinite))).toBe(true);
+      trainer.dispose();
+      return seen;
+    };
+    const one = await events(1);
+    expect(one.map((e) => e.action)).toEqual(['skip', 'skip', 'skip', 'stop']);
+    expect(await events(2)).toEqual(one);
+  });
+
+  it('nanPolicy "rollback": a NaN put into the weights reaches the replicas, and the restore does too', async () => {
+    const run = async (workers: number) => {
+      const config = toyConfig({ nanPolicy: 'rollback', iterations: 8, checkpointEvery: 4, workers });
+      const runDir = join(scratch, `rollback-${workers}`);
+      let injected = false;
+      const events: unknown[] = [];
+      const result = await trainRun(config, {
+        runDir,
+        onNonFinite: (event) => events.push(event),
+        onStep: (stats, trainer) => {
+          if (stats.step === 5 && !injected) {
+            injected = true;
+            const w = trainer.gan.discriminator.trainableVariables()[0];
+            const values = w.dataSync().slice();
+            values[0] = Number.NaN;
+            w.assign(tf.tensor(values, w.shape));
+          }
+        },
+      });
+      expect(result.workers).toBe(workers);
+      expect(result.trainer.lrScale).toBe(0.5);
+      const weights = weightsOf(result.trainer);
+      result.trainer.dispose();
+      return { events, weights };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(one.events).toEqual([{ event: 'nonfinite', step: 6, what: 'D weights', action: 'rollback' }]);
+    expect(two.events).toEqual(one.events);
+    one.weights.forEach((w, i) => {
+      expect(relative(two.weights[i], w)).toBeLessThan(1e-4);
+    });
+  });
+});
+
 describe('batch norm is per shard', () => {
   it('dcgan-smnist (BN in G): N = 2 gradients = the sum of each shard through its own BN statistics, not the batch', async () => {
     const config = parseConfig(
