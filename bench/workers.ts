@@ -8,7 +8,7 @@
 // times say little about what N threads gain, so the bench also reads each thread's CPU time (Linux
 // /proc/self/task/*/stat, clock ticks) and reports the step's critical path in CPU time: main-thread CPU (draws,
 // reductions, Adam, GDPP, waiting is free) + the busiest worker's CPU — what the step takes with a free core per
-// thread, up to synchronisation latency. PyTorch's CPU figure is quoted from issue 10, not measured.
+// thread, up to synchronisation latency (an upper bound: the last D update overlaps the replicas' G(z)). PyTorch's CPU figure is quoted from issue 10, not measured.
 // Usage: npx tsx bench/workers.ts [--steps N] [--workers N] [--only smnist|toy]   (npm run bench:workers -- …)
 import { execSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -203,31 +203,44 @@ describe('a failing worker', () => {
 });
 
 describe('the numerical guard with workers', () => {
-  it('a diverging learning rate: the same skip, skip, skip, stop as one thread', async () => {
-    const lr = { lr: 1e38 };
-    const config = toyConfig({ optim: { g: lr, d: lr }, nanLimit: 3, batchSize: 16 });
-    const events = async (workers: number) => {
-      const trainer = new Trainer(config, { dataset: createDataset(config.data) });
-      const seen: { step: number; what: string; action: string }[] = [];
-      trainer.onNonFinite = (event) => seen.push(event);
-      const parallel = workers > 1 ? await ParallelTrainer.start(trainer, workers) : null;
-      let error: unknown;
-      try {
-        for (let s = 0; s < 20; s++) await (parallel ? parallel.trainStep() : trainer.trainStep());
-      } catch (caught) {
-        error = caught;
-      } finally {
-        await parallel?.close();
-      }
-      expect((error as DppganError).exitCode).toBe(1);
-      expect(weightsOf(trainer).every((w) => w.every(Number.isFinite))).toBe(true);
-      trainer.dispose();
-      return seen;
-    };
-    const one = await events(1);
-    expect(one.map((e) => e.action)).toEqual(['skip', 'skip', 'skip', 'stop']);
-    expect(await events(2)).toEqual(one);
-  });
+  it.each(['simultaneous', 'alternating'])(
+    '%s, a diverging learning rate: the same skip, skip, skip, stop and random streams as one thread',
+    async (schedule) => {
+      const lr = { lr: 1e38 };
+      const config = toyConfig({
+        optim: { g: lr, d: lr },
+        nanLimit: 3,
+        batchSize: 16,
+        schedule,
+        gdpp: { weight: 1 },
+      });
+      const run = async (workers: number) => {
+        const trainer = new Trainer(config, { dataset: createDataset(config.data) });
+        const seen: { step: number; what: string; action: string }[] = [];
+        trainer.onNonFinite = (event) => seen.push(event);
+        const parallel = workers > 1 ? await ParallelTrainer.start(trainer, workers) : null;
+        let error: unknown;
+        try {
+          for (let s = 0; s < 20; s++) await (parallel ? parallel.trainStep() : trainer.trainStep());
+        } catch (caught) {
+          error = caught;
+        } finally {
+          await parallel?.close();
+        }
+        expect((error as DppganError).exitCode).toBe(1);
+        expect(weightsOf(trainer).every((w) => w.every(Number.isFinite))).toBe(true);
+        // a dropped G update draws no latent codes (the overlapped path undoes its draw)
+        const streams = Object.values(trainer.random).map((r) => r.getState());
+        trainer.dispose();
+        return { seen, streams };
+      };
+      const one = await run(1);
+      expect(one.seen.map((e) => e.action)).toEqual(['skip', 'skip', 'skip', 'stop']);
+      const two = await run(2);
+      expect(two.seen).toEqual(one.seen);
+      expect(two.streams).toEqual(one.streams);
+    },
+  );
 
   it('nanPolicy "rollback": a NaN put into the weights reaches the replicas, and the restore does too', async () => {
     const run = async (workers: number) => {

@@ -7,6 +7,8 @@
 //   3. sum the replicas' gradients, check them as trainStep does, apply one Adam update (and weight clipping);
 //   4. take the replicas' layer state: spectral-norm u from replica 0 (all replicas run the same power
 //      iterations on the same weights), batch-norm moving statistics averaged by ω_i.
+// In the 'alternating' schedule the last D update overlaps the G update's start: the replicas compute G(z) (G's
+// weights are final) while this thread applies the D update, then load D and go on.
 // GDPP stays exact: the replicas publish their φ(G(z)) and φ(real) rows, the main thread computes L_DPP and
 // C = 0.5·w·∂L_DPP/∂φ(G(z)) once over the whole batch (gdppLoss64, the precision gdppLoss would use), and each
 // replica back-propagates Σ φ ⊙ C over its rows. So without batch norm, N workers equal one thread up to the
@@ -233,8 +235,56 @@ export class ParallelTrainer {
   /** Run a command on every replica with the current weights, then take their layer state. */
   private async compute(command: number, onFeatures?: () => boolean): Promise<void> {
     this.publishWeights();
-    await this.pool.run(command, this.trainer.step + 1, onFeatures);
+    await this.pool.run(command, this.trainer.step + 1, { onFeatures });
     this.absorbState();
+  }
+
+  /** Check and apply the summed D gradients (trainStep's D update), then clip; faults as trainStep records them. */
+  private updateDiscriminator(loss: number, faults: string[]): void {
+    const { trainer } = this;
+    tf.tidy(() => {
+      const grads = this.guarded('D', loss, faults);
+      if (grads) trainer.optimizerD.applyGradients(grads);
+    });
+    if (faults.length === 0 && trainer.config.lipschitz === 'weight-clip') {
+      clipWeights(trainer.dVars, trainer.config.weightClip);
+    }
+  }
+
+  /**
+   * The last D update and the G update of an alternating step, overlapped: the 'generator' command starts at
+   * once (G's weights are final, so the replicas compute G(z)) while this thread applies the D update and
+   * publishes D; then the replicas go on with D. When the D update is not applied (a fault), the G update is
+   * dropped as trainStep drops it: the latent draw is undone and the replicas' layer state is not taken (and
+   * they reload the main thread's). False when the G update was dropped.
+   */
+  private async discriminatorThenGenerator(
+    loss: number,
+    faults: string[],
+    onFeatures?: () => boolean,
+  ): Promise<boolean> {
+    const latent = this.trainer.random.latent.getState();
+    this.drawLatent();
+    this.publishWeights(); // G's layer state, as the D command left it
+    let applied = false;
+    await this.pool.run(COMMANDS.generator, this.trainer.step + 1, {
+      midway: () => {
+        this.updateDiscriminator(loss, faults);
+        applied = faults.length === 0;
+        if (applied) this.publishWeights();
+        return applied;
+      },
+      onFeatures,
+    });
+    if (!applied) {
+      this.trainer.random.latent.setState(latent);
+      this.layout.weights.forEach((slot, i) => {
+        if (!slot.trainable) this.published[i] = null; // republished (version bumped) before the next command
+      });
+      return false;
+    }
+    this.absorbState();
+    return true;
   }
 
   /** Check (trainStep's guard) and apply one network's summed gradients; false when not applied. */
@@ -270,16 +320,10 @@ export class ParallelTrainer {
         const reduced = this.reduceScalars();
         stats.dLoss = reduced.dLoss;
         stats.gradientPenalty = reduced.gradientPenalty;
-        tf.tidy(() => {
-          const grads = this.guarded('D', reduced.dLoss, faults);
-          if (grads) trainer.optimizerD.applyGradients(grads);
-        });
-        if (faults.length === 0 && config.lipschitz === 'weight-clip')
-          clipWeights(trainer.dVars, config.weightClip);
+        if (k < config.nDis - 1) this.updateDiscriminator(reduced.dLoss, faults);
+        else await this.discriminatorThenGenerator(reduced.dLoss, faults, exchange);
       }
       if (faults.length === 0) {
-        this.drawLatent();
-        await this.compute(COMMANDS.generator, exchange);
         stats.gdpp = features.gdpp;
         if (features.nonFinite) faults.push('G features');
         else {

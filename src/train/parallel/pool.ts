@@ -132,11 +132,27 @@ export class ReplicaPool {
   }
 
   /**
-   * Run one command on every replica (the shared weights and batch must be in place). With `onFeatures`, the
-   * replicas publish their GDPP features mid-command; onFeatures (main thread) fills the cotangent and returns
-   * false to drop the generator part; the replicas then finish. Rejects when a replica fails.
+   * Release the replicas waiting mid-command on `slot` (scatterSeq, weightsSeq): it is set to the command's
+   * sequence number, which a replica compares with the command it runs — so a release that comes before the
+   * replica starts waiting (or even before it has woken for the command) is not missed.
    */
-  async run(command: number, step: number, onFeatures?: () => boolean): Promise<void> {
+  private release(slot: number): void {
+    Atomics.store(this.control, slot, Atomics.load(this.control, CONTROL.commandSeq));
+    Atomics.notify(this.control, slot);
+  }
+
+  /**
+   * Run one command on every replica (the shared weights and batch must be in place). Right after issuing it,
+   * `midway` (main thread, while the replicas start) runs and returns false to drop the generator part; the
+   * replicas waiting on weightsSeq then go on. With `onFeatures`, the replicas publish their GDPP features
+   * mid-command; onFeatures fills the cotangent and returns false to drop the generator part; the replicas then
+   * finish. Rejects when a replica fails.
+   */
+  async run(
+    command: number,
+    step: number,
+    hooks: { midway?: () => boolean; onFeatures?: () => boolean } = {},
+  ): Promise<void> {
     if (this.failure) throw this.failure;
     this.step = step;
     this.counts.features = 0;
@@ -145,15 +161,25 @@ export class ReplicaPool {
     Atomics.store(this.control, CONTROL.step, step);
     Atomics.store(this.control, CONTROL.skipGenerator, 0);
     this.signal(CONTROL.commandSeq);
-    if (onFeatures) {
-      await this.wait('features');
-      let keep = false;
+    let keep = true;
+    if (hooks.midway) {
+      keep = false;
       try {
-        keep = onFeatures();
+        keep = hooks.midway();
       } finally {
-        // Release the replicas even when onFeatures throws, so none is left waiting.
+        // Release the replicas even when midway throws, so none is left waiting.
         Atomics.store(this.control, CONTROL.skipGenerator, keep ? 0 : 1);
-        this.signal(CONTROL.scatterSeq);
+        this.release(CONTROL.weightsSeq);
+      }
+    }
+    if (hooks.onFeatures && keep) {
+      await this.wait('features');
+      keep = false;
+      try {
+        keep = hooks.onFeatures();
+      } finally {
+        Atomics.store(this.control, CONTROL.skipGenerator, keep ? 0 : 1);
+        this.release(CONTROL.scatterSeq);
       }
     }
     await this.wait('done');
@@ -165,7 +191,8 @@ export class ReplicaPool {
     this.closing = true;
     Atomics.store(this.control, CONTROL.abort, 1);
     this.signal(CONTROL.commandSeq);
-    this.signal(CONTROL.scatterSeq);
+    Atomics.notify(this.control, CONTROL.scatterSeq);
+    Atomics.notify(this.control, CONTROL.weightsSeq);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 }

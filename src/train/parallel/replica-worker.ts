@@ -42,6 +42,15 @@ function injectedFault(index: number, replicas: number, step: number): void {
   if (kind === 'throw') throw new Error(`injected fault (DPPGAN_WORKER_FAULT=${spec})`);
 }
 
+/** Block until the main thread sets `slot` to this command's sequence number (see pool.ts release) or aborts. */
+function awaitRelease(control: Int32Array, slot: number, command: number): void {
+  for (;;) {
+    const value = Atomics.load(control, slot);
+    if (value === command || Atomics.load(control, CONTROL.abort) !== 0) return;
+    Atomics.wait(control, slot, value);
+  }
+}
+
 async function main(): Promise<void> {
   const { config, dataShape, backend, index, buffers } = workerData as ReplicaWorkerData;
   const { batch, dataSize, latentDim, featureDim, replicas } = buffers.sizes;
@@ -71,18 +80,25 @@ async function main(): Promise<void> {
     if (Atomics.load(control, CONTROL.abort) !== 0) break;
     const command = Atomics.load(control, CONTROL.command);
     const step = Atomics.load(control, CONTROL.step);
-    const scatterSeen = Atomics.load(control, CONTROL.scatterSeq);
     injectedFault(index, replicas, step);
     replica.loadWeights(weights, versions);
     const exchange: FeatureExchange = (phiFake, phiReal) => {
       features.fake.set(phiFake, start * featureDim);
       features.real.set(phiReal, start * featureDim);
       post({ type: 'features' });
-      Atomics.wait(control, CONTROL.scatterSeq, scatterSeen);
+      awaitRelease(control, CONTROL.scatterSeq, seen);
       if (Atomics.load(control, CONTROL.abort) !== 0 || Atomics.load(control, CONTROL.skipGenerator) !== 0) {
         return null;
       }
       return cotangent.slice(start * featureDim, end * featureDim);
+    };
+    const discriminatorReady = () => {
+      awaitRelease(control, CONTROL.weightsSeq, seen);
+      if (Atomics.load(control, CONTROL.abort) !== 0 || Atomics.load(control, CONTROL.skipGenerator) !== 0) {
+        return false;
+      }
+      replica.loadWeights(weights, versions);
+      return true;
     };
     const losses: ShardLosses = { dLoss: Number.NaN, gradientPenalty: Number.NaN, gAdversarial: Number.NaN };
     const real = tf.tensor2d(slice(views.real, dataSize), [rows, dataSize]);
@@ -92,7 +108,7 @@ async function main(): Promise<void> {
       if (command === COMMANDS.discriminator) {
         Object.assign(losses, replica.discriminator(real, z, alpha, weight, gradients));
       } else if (command === COMMANDS.generator) {
-        replica.generator(z, real, weight, exchange, gradients, losses);
+        replica.generator(z, real, weight, exchange, gradients, losses, discriminatorReady);
       } else if (command === COMMANDS.both) {
         replica.both(real, z, alpha, weight, exchange, gradients, losses);
       } else {

@@ -182,7 +182,11 @@ export class Replica {
     return losses;
   }
 
-  /** ∂(shard's L_G)/∂θ_G, written into `out`; false when the generator part was dropped. */
+  /**
+   * ∂(shard's L_G)/∂θ_G, written into `out`; false when the generator part was dropped. `discriminatorReady`,
+   * when given, is called after G(z) and before D is used: it blocks until D's new weights are loaded, and
+   * returns false to drop the generator part.
+   */
   generator(
     z: tf.Tensor2D,
     real: tf.Tensor2D,
@@ -190,11 +194,14 @@ export class Replica {
     exchange: FeatureExchange,
     out: Float32Array,
     losses: ShardLosses,
+    discriminatorReady?: () => boolean,
   ): boolean {
     try {
       tf.tidy(() => {
         const { grads } = tf.variableGrads(() => {
           const fake = this.gan.generator.apply(z, true);
+          // D's variables may be rewritten here: the tape holds no D op yet, and only G's are differentiated.
+          if (discriminatorReady && !discriminatorReady()) throw new GeneratorDropped();
           return this.generatorSurrogate(fake, real, weight, exchange, losses);
         }, this.gVars);
         this.writeGradients(grads, 'G', out);

@@ -22,21 +22,29 @@ export const CONTROL = {
   command: 1,
   /** The step being computed (trainer.step + 1), for error messages and the fault-injection hook. */
   step: 2,
-  /** Incremented by the main thread when the GDPP cotangent is ready (replicas wait on it mid-command). */
+  /** Set to commandSeq by the main thread when the GDPP cotangent is ready (replicas wait on it mid-command). */
   scatterSeq: 3,
   /** 1: shut down (every wait returns, every replica exits). */
   abort: 4,
-  /** 1: the generator part of the current command is dropped (non-finite GDPP features). */
+  /** 1: the generator part of the current command is dropped (non-finite GDPP features, a faulty D update). */
   skipGenerator: 5,
+  /**
+   * Set to commandSeq by the main thread mid-'generator' command once the discriminator's new weights are
+   * published (the replicas run G(z) meanwhile; see parallel-trainer.ts).
+   */
+  weightsSeq: 6,
   /** Number of slots. */
-  length: 6,
+  length: 7,
 } as const;
 
 /** Commands of the control buffer. */
 export const COMMANDS = {
   /** ∂(ω·L_D)/∂θ_D on the shard (schedule 'alternating', one of the nDis updates). */
   discriminator: 1,
-  /** ∂(ω·L_G)/∂θ_G on the shard (schedule 'alternating'; with GDPP, gathers φ and waits for the cotangent). */
+  /**
+   * ∂(ω·L_G)/∂θ_G on the shard (schedule 'alternating'): G(z) first, then wait for the discriminator's weights
+   * (weightsSeq), then D; with GDPP, gathers φ and waits for the cotangent.
+   */
   generator: 2,
   /** Both, at the same weights (schedule 'simultaneous'). */
   both: 3,
