@@ -2,7 +2,9 @@
 // control buffer (Atomics.notify wakes every replica at once) and await their 'features' / 'done' messages.
 // Invariant (never a hang): a replica that reports an error, throws uncaught or exits fails the pending wait and
 // every later one with a one-line runtime error naming the replica and the step; the failed pool is shut down
-// (abort slot set, every waiting replica woken, every thread terminated), and close() does the same.
+// (abort slot set, every waiting replica woken, every thread terminated), and close() does the same. A safety
+// net against a replica that neither answers nor fails (a deadlock, an endless loop): no message from any replica
+// for DPPGAN_WORKER_TIMEOUT_S seconds (default 900; a step takes seconds) fails the pool the same way.
 // Entry file: dist/train/parallel/replica-worker.js in the built package; from the TypeScript sources (tests,
 // benches run with tsx) the .ts entry is loaded through tsx's ESM loader registered inside the worker, since
 // Node 20 ignores `--import tsx` in a worker's execArgv.
@@ -14,6 +16,12 @@ import type { ReplicaWorkerData } from './replica-worker.js';
 import { CONTROL, type SharedBuffers } from './shared-buffers.js';
 
 type MessageKind = 'ready' | 'features' | 'done';
+
+/** Seconds without any message from the replicas, while waiting for one, after which the pool fails. */
+function stallSeconds(): number {
+  const value = Number(process.env.DPPGAN_WORKER_TIMEOUT_S);
+  return Number.isFinite(value) && value > 0 ? value : 900;
+}
 
 /** A replica worker failed (threw, crashed or exited): a runtime error (exit code 1). */
 export class WorkerThreadError extends DppganError {
@@ -53,6 +61,7 @@ export class ReplicaPool {
   private readonly control: Int32Array;
   private readonly counts: Record<MessageKind, number> = { ready: 0, features: 0, done: 0 };
   private waiter: { kind: MessageKind; resolve: () => void; reject: (error: Error) => void } | null = null;
+  private stallTimer: ReturnType<typeof setTimeout> | null = null;
   private failure: DppganError | null = null;
   private closing = false;
   private step = 0;
@@ -103,8 +112,27 @@ export class ReplicaPool {
     const waiter = this.waiter;
     if (waiter && waiter.kind === kind && this.counts[kind] === this.workers.length) {
       this.waiter = null;
+      this.stopWatch();
       waiter.resolve();
+    } else if (waiter) {
+      this.watch(); // progress: restart the stall timer
     }
+  }
+
+  /** (Re)start the stall timer while a wait is pending. */
+  private watch(): void {
+    this.stopWatch();
+    const seconds = stallSeconds();
+    this.stallTimer = setTimeout(() => {
+      this.fail(
+        `worker threads gave no answer for ${seconds} s${this.where()} (a stalled worker; set DPPGAN_WORKER_TIMEOUT_S to wait longer)`,
+      );
+    }, seconds * 1000);
+  }
+
+  private stopWatch(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
   }
 
   private fail(message: string): void {
@@ -112,6 +140,7 @@ export class ReplicaPool {
     this.failure = new WorkerThreadError(message);
     const waiter = this.waiter;
     this.waiter = null;
+    this.stopWatch();
     waiter?.reject(this.failure);
     void this.close();
   }
@@ -123,6 +152,7 @@ export class ReplicaPool {
     if (this.counts[kind] === this.workers.length) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiter = { kind, resolve, reject };
+      this.watch();
     });
   }
 

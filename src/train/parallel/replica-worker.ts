@@ -3,8 +3,9 @@
 // in the control buffer, load the shared weights, compute its shard's gradients into its own buffers, say
 // 'done'. Messages to the main thread: {type: 'ready' | 'features' | 'done'} and {type: 'error', message}
 // (then the thread exits). A set abort slot ends the loop.
-// Test hook: DPPGAN_WORKER_FAULT="throw:S" or "exit:S" makes the last replica throw, or exit the thread with
-// code 3, when it is asked to compute step S (used by test/workers.test.ts to check a crash ends the run cleanly).
+// Test hook: DPPGAN_WORKER_FAULT="throw:S", "exit:S" or "stall:S" makes the last replica throw, exit the thread
+// with code 3, or wait forever, when it is asked to compute step S (test/workers.test.ts checks that each ends
+// the run with a clear error).
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, initBackend } from '../../backend/index.js';
@@ -40,6 +41,7 @@ function injectedFault(index: number, replicas: number, step: number): void {
   if (Number(at) !== step) return;
   if (kind === 'exit') process.exit(3);
   if (kind === 'throw') throw new Error(`injected fault (DPPGAN_WORKER_FAULT=${spec})`);
+  if (kind === 'stall') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
 
 /** Block until the main thread sets `slot` to this command's sequence number (see pool.ts release) or aborts. */
