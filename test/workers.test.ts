@@ -92,11 +92,24 @@ async function trainBoth(extra: Record<string, unknown>, steps: number) {
   const split = new Trainer(config, { dataset: createDataset(config.data) });
   const parallel = await ParallelTrainer.start(split, 2);
   const two = [];
+  let tensors: { main: number[]; replicas: number[][] } = { main: [], replicas: [] };
   try {
-    for (let i = 0; i < steps; i++) two.push(await parallel.trainStep());
+    for (let i = 0; i < steps; i++) {
+      two.push(await parallel.trainStep());
+      if (i === 1 || i === steps - 1) {
+        tensors = {
+          main: [...tensors.main, tf.memory().numTensors],
+          replicas: [...tensors.replicas, parallel.replicaTensorCounts],
+        };
+      }
+    }
   } finally {
     await parallel.close();
   }
+  // no tensor leaks on either side (counts after step 2 and after the last step)
+  expect(tensors.main[1]).toBe(tensors.main[0]);
+  expect(tensors.replicas[1]).toEqual(tensors.replicas[0]);
+  expect(tensors.replicas[0].every((n) => n > 0)).toBe(true);
   const result = { one, two, initial, a: weightsOf(single), b: weightsOf(split) };
   single.dispose();
   split.dispose();

@@ -110,6 +110,11 @@ export class ParallelTrainer {
     return this.pool.size;
   }
 
+  /** @internal Each replica's live tensor count after its last command (leak checks in tests). */
+  get replicaTensorCounts(): number[] {
+    return [...this.pool.tensorCounts];
+  }
+
   /**
    * Copy into the shared weights buffer every weight of the main thread's networks that changed since it was
    * last published (Adam updates, clipping, absorbed layer state, a checkpoint restore: each assigns new tensor

@@ -62,6 +62,8 @@ export class ReplicaPool {
   private readonly counts: Record<MessageKind, number> = { ready: 0, features: 0, done: 0 };
   private waiter: { kind: MessageKind; resolve: () => void; reject: (error: Error) => void } | null = null;
   private stallTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Each replica's live tensor count after its last command (leak checks). */
+  readonly tensorCounts: number[];
   private failure: DppganError | null = null;
   private closing = false;
   private step = 0;
@@ -71,11 +73,15 @@ export class ReplicaPool {
     buffers: SharedBuffers,
   ) {
     this.control = new Int32Array(buffers.control);
+    this.tensorCounts = workers.map(() => 0);
     workers.forEach((worker, i) => {
       const who = `worker thread ${i + 1} of ${workers.length}`;
-      worker.on('message', (message: { type: string; message?: string }) => {
+      worker.on('message', (message: { type: string; message?: string; tensors?: number }) => {
         if (message.type === 'error') this.fail(`${who} failed${this.where()}: ${message.message}`);
-        else this.count(message.type as MessageKind);
+        else {
+          if (message.tensors !== undefined) this.tensorCounts[i] = message.tensors;
+          this.count(message.type as MessageKind);
+        }
       });
       worker.on('error', (error) =>
         this.fail(`${who} crashed${this.where()}: ${error.message.split('\n')[0]}`),

@@ -1,7 +1,8 @@
 // Entry of a replica worker thread (spawned by pool.ts). It initialises its own tfjs backend, builds a Replica,
 // says 'ready', then loops: wait (Atomics.wait, this thread does nothing else) for the main thread's next command
 // in the control buffer, load the shared weights, compute its shard's gradients into its own buffers, say
-// 'done'. Messages to the main thread: {type: 'ready' | 'features' | 'done'} and {type: 'error', message}
+// 'done'. Messages to the main thread: {type: 'ready' | 'features'}, {type: 'done', tensors} (the replica's
+// live tensor count, for leak checks) and {type: 'error', message}
 // (then the thread exits). A set abort slot ends the loop.
 // Test hook: DPPGAN_WORKER_FAULT="throw:S", "exit:S" or "stall:S" makes the last replica throw, exit the thread
 // with code 3, or wait forever, when it is asked to compute step S (test/workers.test.ts checks that each ends
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
     scalars[SCALARS.dLoss] = losses.dLoss;
     scalars[SCALARS.gradientPenalty] = losses.gradientPenalty;
     scalars[SCALARS.gAdversarial] = losses.gAdversarial;
-    post({ type: 'done' });
+    post({ type: 'done', tensors: tf.memory().numTensors });
   }
   replica.dispose();
 }
