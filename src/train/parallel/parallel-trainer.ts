@@ -2,8 +2,8 @@
 // threads. The main thread keeps the authoritative networks, optimisers and random streams, so checkpoints,
 // resume (with any N) and the numerical guard are the Trainer's own. Per update:
 //   1. draw the whole batch from the run's streams exactly as trainStep does (real rows, latent codes, GP α);
-//   2. publish every weight to shared memory; each replica loads them and computes the gradient of ω_i·L on
-//      its contiguous shard (ω_i = shard rows / batch rows, the losses being batch means);
+//   2. publish the weights that changed to shared memory; each replica loads them and computes the gradient of
+//      ω_i·L on its contiguous shard (ω_i = shard rows / batch rows, the losses being batch means);
 //   3. sum the replicas' gradients, check them as trainStep does, apply one Adam update (and weight clipping);
 //   4. take the replicas' layer state: spectral-norm u from replica 0 (all replicas run the same power
 //      iterations on the same weights), batch-norm moving statistics averaged by ω_i.
