@@ -4,7 +4,8 @@
 // every later one with a one-line runtime error naming the replica and the step; the failed pool is shut down
 // (abort slot set, every waiting replica woken, every thread terminated), and close() does the same. A safety
 // net against a replica that neither answers nor fails (a deadlock, an endless loop): no message from any replica
-// for DPPGAN_WORKER_TIMEOUT_S seconds (default 900; a step takes seconds) fails the pool the same way.
+// for DPPGAN_WORKER_TIMEOUT_S seconds (default 900; a step takes seconds; at least 300 while the threads start)
+// fails the pool the same way.
 // Entry file: dist/train/parallel/replica-worker.js in the built package; from the TypeScript sources (tests,
 // benches run with tsx) the .ts entry is loaded through tsx's ESM loader registered inside the worker, since
 // Node 20 ignores `--import tsx` in a worker's execArgv.
@@ -125,10 +126,10 @@ export class ReplicaPool {
     }
   }
 
-  /** (Re)start the stall timer while a wait is pending. */
+  /** (Re)start the stall timer while a wait is pending (starting a thread may take minutes on a busy machine). */
   private watch(): void {
     this.stopWatch();
-    const seconds = stallSeconds();
+    const seconds = this.step > 0 ? stallSeconds() : Math.max(stallSeconds(), 300);
     this.stallTimer = setTimeout(() => {
       this.fail(
         `worker threads gave no answer for ${seconds} s${this.where()} (a stalled worker; set DPPGAN_WORKER_TIMEOUT_S to wait longer)`,
