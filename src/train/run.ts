@@ -114,7 +114,7 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
     if (config === null) config = saved;
     else if (configHash(config) !== configHash(saved)) {
       throw usageError(
-        `--resume: the config differs from the one ${runDir} was trained with (only "iterations", "logEvery", "checkpointEvery" and "backend" may change): resume without --config, or use --force to start over`,
+        `--resume: the config differs from the one ${runDir} was trained with (only "iterations", "logEvery", "checkpointEvery", "backend", "nanPolicy", "nanLimit" and "workers" may change): resume without --config, or use --force to start over`,
       );
     }
     // A run killed before its first checkpoint starts again from step 0.
