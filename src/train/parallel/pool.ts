@@ -116,6 +116,13 @@ export class ReplicaPool {
 
   private count(kind: MessageKind): void {
     this.counts[kind]++;
+    if (this.counts[kind] > this.workers.length) {
+      // A replica answered twice for one command: its gradients could be read mid-write. Never go on.
+      this.fail(
+        `worker threads sent more '${kind}' answers than there are replicas${this.where()} (internal error)`,
+      );
+      return;
+    }
     const waiter = this.waiter;
     if (waiter && waiter.kind === kind && this.counts[kind] === this.workers.length) {
       this.waiter = null;

@@ -54,6 +54,20 @@ function awaitRelease(control: Int32Array, slot: number, command: number): void 
   }
 }
 
+/**
+ * Block until the main thread issues a command after `seen` (commandSeq moves on) or aborts; returns the new
+ * sequence number. Atomics.wait can return without the slot having changed (observed under load: the replica
+ * then ran the same command twice, and its second 'done' was counted for the main thread's next command), so the
+ * slot is re-read until it really moved.
+ */
+function awaitCommand(control: Int32Array, seen: number): number {
+  for (;;) {
+    const value = Atomics.load(control, CONTROL.commandSeq);
+    if (value !== seen || Atomics.load(control, CONTROL.abort) !== 0) return value;
+    Atomics.wait(control, CONTROL.commandSeq, seen);
+  }
+}
+
 async function main(): Promise<void> {
   const { config, dataShape, backend, index, buffers } = workerData as ReplicaWorkerData;
   const { batch, dataSize, latentDim, featureDim, replicas } = buffers.sizes;
@@ -78,8 +92,7 @@ async function main(): Promise<void> {
   let seen = Atomics.load(control, CONTROL.commandSeq);
   post({ type: 'ready' });
   for (;;) {
-    Atomics.wait(control, CONTROL.commandSeq, seen);
-    seen = Atomics.load(control, CONTROL.commandSeq);
+    seen = awaitCommand(control, seen);
     if (Atomics.load(control, CONTROL.abort) !== 0) break;
     const command = Atomics.load(control, CONTROL.command);
     const step = Atomics.load(control, CONTROL.step);
