@@ -42,7 +42,10 @@ function injectedFault(index: number, replicas: number, step: number): void {
   if (Number(at) !== step) return;
   if (kind === 'exit') process.exit(3);
   if (kind === 'throw') throw new Error(`injected fault (DPPGAN_WORKER_FAULT=${spec})`);
-  if (kind === 'stall') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  if (kind === 'stall') {
+    const never = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) Atomics.wait(never, 0, 0); // (a wait can return early; stall for good)
+  }
 }
 
 /** Block until the main thread sets `slot` to this command's sequence number (see pool.ts release) or aborts. */
