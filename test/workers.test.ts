@@ -39,6 +39,29 @@ function relative(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(num / den);
 }
 
+/** The summed replica gradients of one batch with `replicas` worker threads (the pool closed afterwards). */
+async function shardedGradients(
+  trainer: Trainer,
+  replicas: number,
+  real: Float32Array,
+  latent: Float32Array,
+) {
+  const parallel = await ParallelTrainer.start(trainer, replicas);
+  try {
+    return await parallel.batchGradients(real, latent);
+  } finally {
+    await parallel.close();
+  }
+}
+
+/** The Trainer's private loss builders (the single-thread reference of the replicas' shard losses). */
+function lossesOf(trainer: Trainer) {
+  return trainer as unknown as {
+    discriminatorLoss(real: tf.Tensor2D, z: tf.Tensor2D, scalars: object): tf.Scalar;
+    generatorLoss(z: tf.Tensor2D, real: tf.Tensor2D, scalars: Record<string, tf.Scalar>): tf.Scalar;
+  };
+}
+
 describe('GDPP gather / scatter', () => {
   it('the summed shard gradients equal the whole batch gradients (D and G, GDPP-GAN, 3 uneven shards)', async () => {
     const config = toyConfig({ gdpp: { weight: 1 }, batchSize: 50 });
@@ -47,17 +70,8 @@ describe('GDPP gather / scatter', () => {
     const random = new Random(11);
     const real = createDataset(config.data).sampleArray(50, random);
     const latent = random.normalArray(50 * trainer.latentDim);
-    const parallel = await ParallelTrainer.start(trainer, 3);
-    let got: Awaited<ReturnType<ParallelTrainer['batchGradients']>>;
-    try {
-      got = await parallel.batchGradients(real, latent);
-    } finally {
-      await parallel.close();
-    }
-    const internals = trainer as unknown as {
-      discriminatorLoss(real: tf.Tensor2D, z: tf.Tensor2D, scalars: object): tf.Scalar;
-      generatorLoss(z: tf.Tensor2D, real: tf.Tensor2D, scalars: Record<string, tf.Scalar>): tf.Scalar;
-    };
+    const got = await shardedGradients(trainer, 3, real, latent);
+    const internals = lossesOf(trainer);
     const scalars: Record<string, tf.Scalar> = {};
     const [d, g] = tf.tidy(() => {
       const x = tf.tensor2d(real, [50, 2]);
@@ -328,17 +342,8 @@ describe('batch norm is per shard', () => {
     const random = new Random(5);
     const real = trainer.dataset.sampleArray(8, random);
     const latent = random.normalArray(8 * trainer.latentDim);
-    const parallel = await ParallelTrainer.start(trainer, 2);
-    let got: Awaited<ReturnType<ParallelTrainer['batchGradients']>>;
-    try {
-      got = await parallel.batchGradients(real, latent);
-    } finally {
-      await parallel.close();
-    }
-    const internals = trainer as unknown as {
-      discriminatorLoss(real: tf.Tensor2D, z: tf.Tensor2D, scalars: object): tf.Scalar;
-      generatorLoss(z: tf.Tensor2D, real: tf.Tensor2D, scalars: object): tf.Scalar;
-    };
+    const got = await shardedGradients(trainer, 2, real, latent);
+    const internals = lossesOf(trainer);
     const dim = real.length / 8;
     /** G's gradient of the mean generator loss over rows [start, end), times their share of the batch. */
     const generatorGradient = (start: number, end: number) =>
