@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { eigh } from '../src/linalg/index.js';
-import { type GdppOptions, gdppLoss, gdppLoss64 } from '../src/losses/gdpp.js';
+import { type GdppOptions, gdppLoss, gdppLoss64, gdppLoss64Reusing } from '../src/losses/gdpp.js';
 import { seededSignedUniform } from './helpers/numeric.js';
 
 /** tanh features like the synthetic discriminator's, float32-representable. */
@@ -128,6 +128,31 @@ describe('float32 products (the op default on wasm)', () => {
         scale = Math.max(scale, Math.abs(ge[i]));
       }
       expect(err / scale).toBeLessThan(1e-3);
+    }
+  });
+});
+
+describe('gdppLoss64Reusing (per-step callers: buffers reused across calls)', () => {
+  it('gives gdppLoss64\'s loss and gradient bit for bit, also for a result whose buffers a later call reused', () => {
+    for (const [b, d] of [
+      [64, 300],
+      [96, 40],
+    ]) {
+      for (const precision of ['float64', 'float32'] as const) {
+        const fake = features(b, d, 41);
+        const real = features(b, d, 42);
+        const other = features(b, d, 43);
+        const fresh = gdppLoss64(fake, real, b, d, { precision });
+        const first = gdppLoss64Reusing(fake, real, b, d, { precision });
+        expect(first.loss).toBe(fresh.loss);
+        const expected = Array.from(fresh.gradient());
+        expect(Array.from(first.gradient())).toEqual(expected);
+        // a second call reuses the buffers: its numbers are its own, and the first result recomputes its own
+        const second = gdppLoss64Reusing(other, real, b, d, { precision });
+        expect(second.loss).toBe(gdppLoss64(other, real, b, d, { precision }).loss);
+        expect(second.loss).not.toBe(first.loss);
+        expect(Array.from(first.gradient())).toEqual(expected);
+      }
     }
   });
 });

@@ -301,6 +301,22 @@ export function gdppLoss64(
   return computeGdpp(hFake, hReal, b, d, opts);
 }
 
+/**
+ * gdppLoss64 on buffers reused from one call to the next (the op's workspace): for a caller that computes the
+ * loss every training step and consumes each gradient before the next call (a fresh B×d set of Float64Arrays
+ * per step kept the garbage collector busy). The gradient() array is itself reused: copy it to keep it. Same
+ * numbers as gdppLoss64.
+ */
+export function gdppLoss64Reusing(
+  hFake: ArrayLike<number>,
+  hReal: ArrayLike<number>,
+  b: number,
+  d: number,
+  opts: GdppOptions = {},
+): GdppResult {
+  return computeGdpp(hFake, hReal, b, d, opts, OP_WORKSPACE);
+}
+
 /** gdppLoss64, optionally with reused buffers (see Workspace). */
 function computeGdpp(
   hFake: ArrayLike<number>,

@@ -17,7 +17,7 @@
 // differently with N > 1.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../../backend/index.js';
-import { gdppLoss64, NonFiniteFeaturesError } from '../../losses/gdpp.js';
+import { gdppLoss64Reusing, NonFiniteFeaturesError } from '../../losses/gdpp.js';
 import { clipWeights } from '../../nn/weight-clip.js';
 import type { StepStats, Trainer } from '../trainer.js';
 import { ReplicaPool } from './pool.js';
@@ -47,6 +47,7 @@ interface Reduced {
 export class ParallelTrainer {
   private readonly layout: GanLayout;
   private readonly views: ReturnType<typeof batchViews>;
+  private readonly features: ReturnType<typeof featureViews>;
   private readonly weights: Float32Array;
   private readonly versions: Int32Array;
   /** The tensor data each weight held when last published (any assign — Adam, clipping, restore — replaces it). */
@@ -64,6 +65,7 @@ export class ParallelTrainer {
   ) {
     this.layout = ganLayout(trainer.gan);
     this.views = batchViews(buffers);
+    this.features = featureViews(buffers);
     this.weights = new Float32Array(buffers.weights);
     this.versions = new Int32Array(buffers.versions);
     this.gradients = buffers.replicas.map((r) => new Float32Array(r.gradients));
@@ -184,16 +186,17 @@ export class ParallelTrainer {
   /** Draw a real batch into shared memory as trainStep does; false when it holds a NaN/±Inf. */
   private drawReal(): boolean {
     const real = this.trainer.sampleReal(this.trainer.config.batchSize);
-    const values = real.dataSync();
-    real.dispose();
+    const values = tensorValues(real); // no per-step copy on wasm (a heap view, read before any allocation)
     this.views.real.set(values);
-    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
-    return true;
+    let finite = true;
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) finite = false;
+    real.dispose();
+    return finite;
   }
 
   private drawLatent(): void {
     const z = this.trainer.sampleLatent(this.trainer.config.batchSize);
-    this.views.latent.set(z.dataSync());
+    this.views.latent.set(tensorValues(z));
     z.dispose();
   }
 
@@ -205,6 +208,21 @@ export class ParallelTrainer {
     alpha.dispose();
   }
 
+  private exchange?: { fake: Float32Array; real: Float32Array; cotangent: Float32Array };
+
+  /** The GDPP exchange's private feature copies and the shared cotangent view, made once. */
+  private exchangeBuffers(): { fake: Float32Array; real: Float32Array; cotangent: Float32Array } {
+    if (this.exchange === undefined) {
+      const { batch, featureDim } = this.buffers.sizes;
+      this.exchange = {
+        fake: new Float32Array(batch * featureDim),
+        real: new Float32Array(batch * featureDim),
+        cotangent: new Float32Array(this.buffers.cotangent, 0, batch * featureDim),
+      };
+    }
+    return this.exchange;
+  }
+
   /**
    * The GDPP exchange (main thread, mid-command): L_DPP of the gathered features and the cotangent
    * C = 0.5·w·∂L_DPP/∂φ(G(z)). Returns false (generator part dropped, result.nonFinite set) for non-finite
@@ -214,19 +232,20 @@ export class ParallelTrainer {
     return () => {
       const gdpp = this.trainer.config.gdpp!;
       const { batch, featureDim } = this.buffers.sizes;
-      const features = featureViews(this.buffers);
+      const { fake, real, cotangent } = this.exchangeBuffers();
       try {
-        // Plain copies: V8 reads shared memory more slowly than ordinary arrays in GDPP's loops.
-        const value = gdppLoss64(features.fake.slice(), features.real.slice(), batch, featureDim, {
+        // Plain copies (V8 reads shared memory more slowly than ordinary arrays in GDPP's loops), and buffers
+        // reused across steps: fresh megabytes per step cost a full garbage collection on every step.
+        fake.set(this.features.fake);
+        real.set(this.features.real);
+        const value = gdppLoss64Reusing(fake, real, batch, featureDim, {
           magnitudeWeight: gdpp.magnitudeWeight,
           signInvariant: gdpp.signInvariant,
           precision: tf.getBackend() === 'cpu' ? 'float64' : 'float32',
         });
         const gradient = value.gradient();
-        const cotangent = new Float32Array(gradient.length);
         const scale = 0.5 * gdpp.weight;
         for (let i = 0; i < gradient.length; i++) cotangent[i] = scale * gradient[i];
-        new Float32Array(this.buffers.cotangent).set(cotangent);
         result.gdpp = value.loss;
         return true;
       } catch (error) {
