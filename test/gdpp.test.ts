@@ -133,7 +133,7 @@ describe('float32 products (the op default on wasm)', () => {
 });
 
 describe('gdppLoss64Reusing (per-step callers: buffers reused across calls)', () => {
-  it('gives gdppLoss64\'s loss and gradient bit for bit, also for a result whose buffers a later call reused', () => {
+  it("gives gdppLoss64's loss and gradient bit for bit, also for a result whose buffers a later call reused", () => {
     for (const [b, d] of [
       [64, 300],
       [96, 40],
