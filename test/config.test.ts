@@ -94,4 +94,32 @@ describe('config schema', () => {
     expect(configHash(parseConfig({ data: 'ring', model: 'mlp-gdpp', seed: 2 }))).not.toBe(configHash(a));
     expect(configHash(parseConfig({ data: 'grid', model: 'mlp-gdpp' }))).not.toBe(configHash(a));
   });
+
+  it('labelSmoothing: absent adds no key (older runs keep their hash), present changes the hash, misuse is refused', () => {
+    const plain = parseConfig({ data: 'ring', model: 'mlp-gdpp' });
+    expect('labelSmoothing' in plain).toBe(false);
+    // the hash of a config written before the key existed
+    expect(configHash(plain)).toBe('27e58c6ff487b6b83b9a9ad7258e142d551d51aea8ed56f73e9c25c973e623d8');
+    const smoothed = parseConfig({
+      data: 'ring',
+      model: 'mlp-gdpp',
+      labelSmoothing: { real: 0.9, fake: 0.1 },
+    });
+    expect(smoothed.labelSmoothing).toEqual({ real: 0.9, fake: 0.1 });
+    expect(configHash(smoothed)).not.toBe(configHash(plain));
+    expect(() =>
+      parseConfig({
+        data: 'ring',
+        model: 'mlp-gdpp',
+        loss: 'hinge',
+        labelSmoothing: { real: 0.9, fake: 0.1 },
+      }),
+    ).toThrow(/"labelSmoothing": expected "loss" "minimax" or "nonsaturating"/);
+    expect(() =>
+      parseConfig({ data: 'ring', model: 'mlp-gdpp', labelSmoothing: { real: 0.1, fake: 0.9 } }),
+    ).toThrow(/"labelSmoothing": expected 0 ≤ fake < real ≤ 1/);
+    expect(() => parseConfig({ data: 'ring', model: 'mlp-gdpp', labelSmoothing: { real: 0.9 } })).toThrow(
+      /labelSmoothing/,
+    );
+  });
 });

@@ -74,3 +74,67 @@ describe('adversarial losses', () => {
     );
   });
 });
+
+describe('label smoothing (soft targets of the sigmoid losses)', () => {
+  const random = new Random(12);
+  const real = Array.from({ length: 24 }, () => 2 * random.normal());
+  const fake = Array.from({ length: 24 }, () => 2 * random.normal() - 1);
+  // textbook cross-entropy against a soft target y: −y·log σ(t) − (1 − y)·log(1 − σ(t))
+  const bce = (t: number, y: number) => -y * Math.log(sigmoid(t)) - (1 - y) * Math.log(1 - sigmoid(t));
+  const targets = { real: 0.9, fake: 0.1 };
+
+  it.each(['minimax', 'nonsaturating'] as const)(
+    '%s with (0.9, 0.1) matches the textbook cross-entropies',
+    (name) => {
+      const loss = adversarialLoss(name, targets);
+      const r = tf.tensor2d(real, [24, 1]);
+      const f = tf.tensor2d(fake, [24, 1]);
+      const d = loss.discriminatorLoss(r, f);
+      const g = loss.generatorLoss(f);
+      const expectedD = mean(real.map((t) => bce(t, 0.9))) + mean(fake.map((t) => bce(t, 0.1)));
+      const expectedG =
+        name === 'minimax' ? -mean(fake.map((t) => bce(t, 0.1))) : mean(fake.map((t) => bce(t, 0.9)));
+      expect(d.dataSync()[0]).toBeCloseTo(expectedD, 5);
+      expect(g.dataSync()[0]).toBeCloseTo(expectedG, 5);
+      tf.dispose([r, f, d, g]);
+    },
+  );
+
+  it('targets (1, 0) give the unsmoothed losses; D is then optimal at the smoothed targets, not at ±∞', () => {
+    for (const name of ['minimax', 'nonsaturating'] as const) {
+      const r = tf.tensor2d(real, [24, 1]);
+      const f = tf.tensor2d(fake, [24, 1]);
+      const hard = adversarialLoss(name, { real: 1, fake: 0 });
+      const plain = adversarialLoss(name);
+      const pairs = [
+        [hard.discriminatorLoss(r, f), plain.discriminatorLoss(r, f)],
+        [hard.generatorLoss(f), plain.generatorLoss(f)],
+      ];
+      for (const [a, b] of pairs) expect(a.dataSync()[0]).toBeCloseTo(b.dataSync()[0], 6);
+      tf.dispose([r, f, ...pairs.flat()]);
+    }
+    // the D loss's gradient on a real logit vanishes where σ(t) = 0.9, i.e. t = log 9
+    const t = tf.tensor2d([Math.log(9)], [1, 1]);
+    const loss = adversarialLoss('nonsaturating', targets);
+    const g = tf.grad((x: tf.Tensor) => loss.discriminatorLoss(x, tf.tensor2d([-Math.log(9)], [1, 1])))(t);
+    expect(Math.abs(g.dataSync()[0])).toBeLessThan(1e-6);
+    tf.dispose([t, g]);
+  });
+
+  it('stays finite with finite gradients at logits ±200', () => {
+    const loss = adversarialLoss('nonsaturating', targets);
+    const r = tf.tensor2d([200, -200, 0.5], [3, 1]);
+    const f = tf.tensor2d([-200, 200, -0.5], [3, 1]);
+    const [gr, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) => loss.discriminatorLoss(a, b))([r, f]);
+    const gg = tf.grad((b: tf.Tensor) => loss.generatorLoss(b))(f);
+    for (const x of [gr, gf, gg]) expect(Array.from(x.dataSync()).every(Number.isFinite)).toBe(true);
+    tf.dispose([r, f, gr, gf, gg]);
+  });
+
+  it('is refused for a loss without a sigmoid and for targets out of order', () => {
+    expect(() => adversarialLoss('hinge', targets)).toThrow(/label smoothing needs a sigmoid loss/);
+    expect(() => adversarialLoss('nonsaturating', { real: 0.1, fake: 0.9 })).toThrow(
+      /expected 0 ≤ fake < real ≤ 1/,
+    );
+  });
+});

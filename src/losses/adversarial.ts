@@ -5,6 +5,10 @@
 //   wasserstein (Arjovsky 2017): L_D = E D(G(z)) − E D(x);                         L_G = −E D(G(z))
 //   hinge (SN paper eq. 17):     L_D = E relu(1 − D(x)) + E relu(1 + D(G(z)));     L_G = −E D(G(z))
 //   least-squares (Mao 2017):    L_D = ½E (D(x) − 1)² + ½E D(G(z))²;               L_G = ½E (D(G(z)) − 1)²
+// Label smoothing (sigmoid losses only): soft targets (r, f) in place of (1, 0), with the binary cross-entropy
+// BCE(t, y) = y·softplus(−t) + (1 − y)·softplus(t):
+//   L_D = E BCE(D(x), r) + E BCE(D(G(z)), f);  nonsaturating L_G = E BCE(D(G(z)), r);  minimax L_G = −E BCE(D(G(z)), f)
+// (the official GDPP Stacked-MNIST code: r = 0.9, f = 0.1; (1, 0) gives the formulas above).
 import * as tf from '@tensorflow/tfjs-core';
 import { usageError } from '../errors.js';
 
@@ -18,6 +22,15 @@ export const ADVERSARIAL_LOSS_NAMES = [
 ] as const;
 /** One of ADVERSARIAL_LOSS_NAMES. */
 export type AdversarialLossName = (typeof ADVERSARIAL_LOSS_NAMES)[number];
+
+/** Soft targets of the sigmoid losses (label smoothing): D aims at `real` on data and at `fake` on samples. */
+export interface LabelTargets {
+  real: number;
+  fake: number;
+}
+
+/** The adversarial losses that take soft targets (LabelTargets). */
+export const SMOOTHABLE_LOSS_NAMES: readonly AdversarialLossName[] = ['minimax', 'nonsaturating'];
 
 /** A GAN objective as a pair of losses to minimise: L_D(D(x), D(G(z))) and L_G(D(G(z))). */
 export interface AdversarialLoss {
@@ -58,10 +71,41 @@ const LOSSES: Record<AdversarialLossName, Omit<AdversarialLoss, 'name'>> = {
   },
 };
 
-/** The adversarial loss of the given name. */
-export function adversarialLoss(name: string): AdversarialLoss {
+/** Mean binary cross-entropy of logits against the constant target y: E[y·softplus(−t) + (1 − y)·softplus(t)]. */
+const crossEntropy = (logits: tf.Tensor, target: number): tf.Scalar =>
+  tf.tidy(() =>
+    tf.add(tf.mul(target, mean(tf.softplus(tf.neg(logits)))), tf.mul(1 - target, mean(tf.softplus(logits)))),
+  );
+
+function smoothed(name: AdversarialLossName, targets: LabelTargets): Omit<AdversarialLoss, 'name'> {
+  return {
+    discriminatorLoss: (real, fake) =>
+      tf.tidy(() => tf.add(crossEntropy(real, targets.real), crossEntropy(fake, targets.fake))),
+    generatorLoss:
+      name === 'minimax'
+        ? (fake) => tf.tidy(() => tf.neg(crossEntropy(fake, targets.fake)))
+        : (fake) => crossEntropy(fake, targets.real),
+  };
+}
+
+/**
+ * The adversarial loss of the given name; `targets` (label smoothing) only for the sigmoid losses
+ * (SMOOTHABLE_LOSS_NAMES), with 0 ≤ fake < real ≤ 1.
+ */
+export function adversarialLoss(name: string, targets?: LabelTargets): AdversarialLoss {
   if (!(ADVERSARIAL_LOSS_NAMES as readonly string[]).includes(name)) {
     throw usageError(`unknown loss "${name}": expected one of ${ADVERSARIAL_LOSS_NAMES.join(', ')}`);
   }
-  return { name: name as AdversarialLossName, ...LOSSES[name as AdversarialLossName] };
+  const lossName = name as AdversarialLossName;
+  if (targets === undefined) return { name: lossName, ...LOSSES[lossName] };
+  if (!SMOOTHABLE_LOSS_NAMES.includes(lossName)) {
+    throw usageError(
+      `label smoothing needs a sigmoid loss (${SMOOTHABLE_LOSS_NAMES.join(' or ')}), got "${name}"`,
+    );
+  }
+  const { real, fake } = targets;
+  if (!(fake >= 0 && fake < real && real <= 1)) {
+    throw usageError(`label smoothing: expected 0 ≤ fake < real ≤ 1, got real ${real}, fake ${fake}`);
+  }
+  return { name: lossName, ...smoothed(lossName, targets) };
 }

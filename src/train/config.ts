@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES } from '../backend/index.js';
 import { dataSpecSchema } from '../data/index.js';
 import { usageError } from '../errors.js';
-import { ADVERSARIAL_LOSS_NAMES } from '../losses/index.js';
+import { ADVERSARIAL_LOSS_NAMES, SMOOTHABLE_LOSS_NAMES } from '../losses/index.js';
 import { MODEL_NAMES } from '../nn/index.js';
 
 /** The Lipschitz controls a config may name (`"lipschitz"`). */
@@ -60,6 +60,11 @@ export const configSchema = z
     data: dataSpecSchema,
     model: z.enum(MODEL_NAMES),
     loss: z.enum(ADVERSARIAL_LOSS_NAMES).default('nonsaturating'),
+    /**
+     * Soft targets of the sigmoid losses (label smoothing): D aims at `real` on data, `fake` on samples (official
+     * GDPP Stacked-MNIST: 0.9 / 0.1). Absent: 1 / 0. No default is written, so older run configs keep their hash.
+     */
+    labelSmoothing: z.strictObject({ real: finite, fake: finite }).optional(),
     lipschitz: z.enum(LIPSCHITZ_NAMES).default('none'),
     gdpp: gdppSchema,
     /** 'simultaneous' = G and D gradients at the same parameters, both applied together (official GDPP toy). */
@@ -99,6 +104,22 @@ export const configSchema = z
         path: ['nDis'],
         message: `expected 1 with "schedule": "simultaneous" (G and D take one step together), got ${config.nDis}`,
       });
+    }
+    if (config.labelSmoothing !== undefined) {
+      const { real, fake } = config.labelSmoothing;
+      if (!SMOOTHABLE_LOSS_NAMES.includes(config.loss)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['labelSmoothing'],
+          message: `expected "loss" ${SMOOTHABLE_LOSS_NAMES.map((n) => `"${n}"`).join(' or ')} (soft targets of a sigmoid loss), got "${config.loss}"`,
+        });
+      } else if (!(fake >= 0 && fake < real && real <= 1)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['labelSmoothing'],
+          message: `expected 0 ≤ fake < real ≤ 1, got real ${real}, fake ${fake}`,
+        });
+      }
     }
     if (typeof config.workers === 'number' && config.workers > config.batchSize) {
       ctx.addIssue({

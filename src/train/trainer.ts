@@ -127,7 +127,7 @@ export class Trainer {
       powerIterations: config.powerIterations,
       random: init,
     });
-    this.adversarial = adversarialLoss(config.loss);
+    this.adversarial = adversarialLoss(config.loss, config.labelSmoothing);
     const { g, d } = config.optim;
     this.optimizerG = tf.train.adam(g.lr, g.beta1, g.beta2, g.epsilon);
     this.optimizerD = tf.train.adam(d.lr, d.beta1, d.beta2, d.epsilon);

@@ -52,7 +52,7 @@ export class Replica {
       random: new Random(config.seed).fork('init'),
     });
     this.layout = ganLayout(this.gan);
-    this.adversarial = adversarialLoss(config.loss);
+    this.adversarial = adversarialLoss(config.loss, config.labelSmoothing);
     this.gVars = this.gan.generator.stack.trainableVariables();
     this.dVars = this.gan.discriminator.trainableVariables();
     // The Trainer's rule (trainer.ts): one shared forward pass only without per-call layer state or a penalty.
