@@ -47,6 +47,10 @@ describe('experiments/stacked-mnist configs', () => {
       };
       expect([config.loss, config.lipschitz, config.nDis]).toEqual(expected[method]);
       if (method === 'wgan-gp') expect(config.gpWeight).toBe(10);
+      // the official script's sigmoid cross-entropies use targets 0.9 (real) / 0.1 (fake)
+      expect(config.labelSmoothing).toEqual(
+        config.loss === 'nonsaturating' ? { real: 0.9, fake: 0.1 } : undefined,
+      );
     });
   }
 
@@ -68,6 +72,61 @@ describe('experiments/stacked-mnist configs', () => {
       expect(smallest.dataSync()[0]).toBeLessThan(0);
       smallest.dispose();
       tf.dispose([x, phi]);
+    } finally {
+      gan.dispose();
+    }
+  });
+
+  it('G normalises the 4096 FC features one by one (official Batchnorm over axis 0), then reshapes to 4×4×256', () => {
+    const gan = buildGan('dcgan-smnist', { dataShape: [28, 28, 3], random: new Random(1) });
+    try {
+      const names = gan.generator.stack.layers.slice(0, 4).map((l) => l.getClassName());
+      expect(names).toEqual(['Dense', 'BatchNormalization', 'ReLU', 'Reshape']);
+      const gamma = gan.generator.stack.layers[1].getWeights()[0];
+      expect(gamma.shape).toEqual([4096]);
+    } finally {
+      gan.dispose();
+    }
+  });
+
+  it('kernels start from the official tflib scheme: U(±√3·σ), σ from fans with the stride folded in', () => {
+    const gan = buildGan('dcgan-smnist', { dataShape: [28, 28, 3], random: new Random(1) });
+    try {
+      // [class, kernel shape, expected bound]: dense Glorot √(6/(in+out)); conv he √3·√(4/(k²in + k²out/s²));
+      // transposed conv √3·√(4/(k²in/s² + k²out)).
+      const he = (fanIn: number, fanOut: number) => Math.sqrt(3) * Math.sqrt(4 / (fanIn + fanOut));
+      const expected: [string, number[], number][] = [
+        ['Dense', [128, 4096], Math.sqrt(6 / (128 + 4096))],
+        ['Conv2DTranspose', [5, 5, 128, 256], he((25 * 256) / 4, 25 * 128)],
+        ['Conv2DTranspose', [5, 5, 64, 128], he((25 * 128) / 4, 25 * 64)],
+        ['Conv2DTranspose', [5, 5, 3, 64], he((25 * 64) / 4, 25 * 3)],
+        ['Conv2D', [5, 5, 3, 64], he(25 * 3, (25 * 64) / 4)],
+        ['Conv2D', [5, 5, 64, 128], he(25 * 64, (25 * 128) / 4)],
+        ['Conv2D', [5, 5, 128, 256], he(25 * 128, (25 * 256) / 4)],
+        ['Dense', [4096, 1], Math.sqrt(6 / (4096 + 1))],
+      ];
+      const layers = [...gan.generator.stack.layers, ...gan.discriminator.layers].filter((l) =>
+        ['Dense', 'Conv2D', 'Conv2DTranspose'].includes(l.getClassName()),
+      );
+      expect(layers.map((l) => l.getClassName())).toEqual(expected.map((e) => e[0]));
+      layers.forEach((layer, i) => {
+        const kernel = layer.getWeights()[0];
+        expect(kernel.shape).toEqual(expected[i][1]);
+        const values = kernel.dataSync();
+        const bound = expected[i][2];
+        let max = 0;
+        let sumSquares = 0;
+        for (const v of values) {
+          max = Math.max(max, Math.abs(v));
+          sumSquares += v * v;
+        }
+        expect(max).toBeLessThanOrEqual(bound * (1 + 1e-6));
+        expect(max).toBeGreaterThan(0.95 * bound); // uniform on the whole interval, not a narrower one
+        if (values.length > 1000) {
+          // variance of U(−a, a) is a²/3
+          expect(Math.sqrt(sumSquares / values.length)).toBeCloseTo(bound / Math.sqrt(3), 2);
+        }
+      });
     } finally {
       gan.dispose();
     }
