@@ -288,6 +288,7 @@ describe('bench stacked-mnist planning', () => {
       'SN-GAN',
       'GDPP-GAN',
       'GDPP+SN-GAN',
+      'GDPP-GAN, magnitude weight 1 (ours)',
     ]);
     expect(short.outputs.json).toBe(paper.outputs.json);
     expect(() => planStackedMnistBench({ ...base, protocol: 'paper', iterations: 20 })).toThrow(

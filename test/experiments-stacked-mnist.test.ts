@@ -17,13 +17,22 @@ describe('experiments/stacked-mnist configs', () => {
     await initBackend({ backend: 'cpu' });
   });
 
-  it('hold every method of the table', () => {
+  it('hold every method of the table, and our tuned GDPP variant as a file of its own', () => {
     expect(files.sort()).toEqual(
-      ['dcgan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan'].map((m) => `${m}.json`).sort(),
+      ['dcgan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan', 'gdpp-gan-magnitude1']
+        .map((m) => `${m}.json`)
+        .sort(),
     );
   });
 
-  for (const file of files) {
+  it('the tuned variant differs from the faithful GDPP-GAN only in the magnitude weight (1 instead of 1e-4)', () => {
+    const faithful = loadConfigFile(join(dir, 'gdpp-gan.json'));
+    const tuned = loadConfigFile(join(dir, 'gdpp-gan-magnitude1.json'));
+    expect(tuned.gdpp?.magnitudeWeight).toBe(1);
+    expect({ ...tuned, gdpp: { ...tuned.gdpp, magnitudeWeight: 1e-4 } }).toEqual(faithful);
+  });
+
+  for (const file of files.filter((f) => f !== 'gdpp-gan-magnitude1.json')) {
     it(`${file} validates and follows the official protocol`, () => {
       const config = loadConfigFile(join(dir, file));
       const method = file.replace('.json', '');

@@ -34,6 +34,7 @@ export const METHOD_NAMES: Record<string, string> = {
   'sn-gan': 'SN-GAN',
   'gdpp-gan': 'GDPP-GAN',
   'gdpp-sn-gan': 'GDPP+SN-GAN',
+  'gdpp-gan-magnitude1': 'GDPP-GAN, magnitude weight 1 (ours)',
 };
 const METHOD_ORDER = Object.keys(METHOD_NAMES);
 
