@@ -9,7 +9,7 @@
 // /proc/self/task/*/stat, clock ticks) and reports the step's critical path in CPU time: main-thread CPU (draws,
 // reductions, Adam, GDPP, waiting is free) + the busiest worker's CPU — what the step takes with a free core per
 // thread, up to synchronisation latency (an upper bound: the last D update overlaps the replicas' G(z)). PyTorch's CPU figure is quoted from issue 10, not measured.
-// Usage: npx tsx bench/workers.ts [--steps N] [--workers N] [--only smnist|toy]   (npm run bench:workers -- …)
+// Usage: npx tsx bench/workers.ts [--steps N] [--warmup N] [--workers N] [--only smnist|toy]   (npm run bench:workers -- …)
 import { execSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,7 +28,8 @@ const option = (name: string, fallback: string) => {
 const STEPS = Math.max(1, Number(option('--steps', '6')));
 const WORKERS = Math.max(2, Number(option('--workers', String(Math.max(2, os.availableParallelism())))));
 const ONLY = option('--only', 'all');
-const WARMUP = 2;
+/** Untimed steps first: the main thread's GDPP exchange takes ~2× its steady time over the first ~5 steps (JIT). */
+const WARMUP = Math.max(0, Number(option('--warmup', '5')));
 /** Issue 10: "PyTorch's native CPU code does the same step in ~0.3–0.4 s on one core" (quoted, not measured). */
 const PYTORCH_QUOTE = '~0.3–0.4 s/step (PyTorch CPU, one core; quoted from issue 10, not measured here)';
 
