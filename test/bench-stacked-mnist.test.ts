@@ -184,7 +184,7 @@ describe('dppgan bench stacked-mnist', () => {
       .map((line) => JSON.parse(line) as { step: number; time: number });
     expect(log.map((r) => r.step)).toEqual([1, 2]);
     expect(readFileSync(join(runs, 'short-2', 'logs', 'dcgan-s3.log'), 'utf8')).toMatch(
-      /--iterations 2 --resume/,
+      /--iterations 2 --workers 1 --resume/,
     );
     const results = readResults();
     expect(results.rows.map((r) => [r.method, r.seeds, r.seedsAsked, r.complete])).toEqual([

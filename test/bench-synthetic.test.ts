@@ -155,6 +155,8 @@ describe('bench helpers', () => {
       '1',
       '--iterations',
       '7',
+      '--workers',
+      '1',
     ]);
     expect(trainArgs(task, 'resume').at(-1)).toBe('--resume');
     expect(trainArgs(task, 'restart').at(-1)).toBe('--force');

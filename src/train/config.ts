@@ -90,12 +90,12 @@ export const configSchema = z
     /** Stop after this many faulty steps in a row ('skip') or rollbacks without a new checkpoint ('rollback'). */
     nanLimit: count.default(10),
     /**
-     * Worker threads that split each batch (data parallel, see resolveWorkers): 1 = this thread only (default),
-     * N > 1 = N threads, 'auto' = every core for the convolutional models, 1 for the small MLP GANs.
+     * Worker threads that split each batch (data parallel, see resolveWorkers): 'auto' (default) = every core for
+     * the convolutional models, 1 for the small MLP GANs; 1 = this thread only; N > 1 = N threads.
      */
     workers: z
       .union([count, z.literal('auto')], { error: 'expected a positive integer or "auto"' })
-      .default(1),
+      .default('auto'),
   })
   .superRefine((config, ctx) => {
     if (config.schedule === 'simultaneous' && config.nDis !== 1) {

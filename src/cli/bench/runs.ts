@@ -198,6 +198,10 @@ export function trainArgs(task: BenchTask, state: Exclude<TaskState, 'done'>): s
     String(task.seed),
     '--iterations',
     String(task.iterations),
+    // One thread per run: a row's numbers must not depend on --jobs (with batch norm, N worker threads
+    // normalise per shard and train slightly differently); the bench gets its parallelism from its runs.
+    '--workers',
+    '1',
   ];
   if (state === 'resume') args.push('--resume');
   if (state === 'restart') args.push('--force');

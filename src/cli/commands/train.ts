@@ -45,7 +45,7 @@ export function trainCommand(io: CliIo): Command {
     .option('--iterations <n>', 'override the number of training steps', integerOption(1))
     .option(
       '--workers <n|auto>',
-      'worker threads that split each batch (1 = this thread; auto = every core for conv models); overrides the config',
+      'worker threads that split each batch (auto, the default: every core for conv models, 1 for MLPs; 1 = this thread); overrides the config',
       workersOption,
     )
     .option('--resume', 'continue the run in --out from its checkpoint')
