@@ -19,6 +19,7 @@ import {
   saveClassifier,
   type TrainedClassifier,
   trainMnistClassifier,
+  trainMnistClassifierYielding,
 } from '../src/train/classifier.js';
 
 const OPTIONS = { epochs: 1, batchSize: 32, trainSubset: 3840, testSubset: 1000, seed: 3 };
@@ -29,11 +30,26 @@ describe('MNIST classifier', () => {
 
   beforeAll(async () => {
     await initBackend({ backend: 'wasm' });
-    trained = trainMnistClassifier(OPTIONS);
+    // Yielding between batches: a minute of unbroken synchronous work (on a loaded machine) makes vitest's
+    // worker miss its 60 s RPC deadline ("Timeout calling onTaskUpdate") and fail the run.
+    trained = await trainMnistClassifierYielding(OPTIONS);
   });
 
   it('reaches ≥ 90% test accuracy after one short epoch on 3,840 images (batch 32)', () => {
     expect(trained.testAccuracy).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("the yielding trainer gives the synchronous one's model, weight for weight", async () => {
+    const small = { epochs: 1, batchSize: 32, trainSubset: 320, testSubset: 100, seed: 5 };
+    const a = trainMnistClassifier(small);
+    const b = await trainMnistClassifierYielding(small, 3);
+    const wa = a.model.getWeights();
+    const wb = b.model.getWeights();
+    expect(wb.length).toBe(wa.length);
+    wa.forEach((w, i) => expect(Array.from(wb[i].dataSync())).toEqual(Array.from(w.dataSync())));
+    expect(b.testAccuracy).toBe(a.testAccuracy);
+    a.model.dispose();
+    b.model.dispose();
   });
 
   it('cache round-trips the weights exactly (same predictions) and keys by settings', () => {
@@ -84,18 +100,20 @@ describe('MNIST classifier', () => {
     expect(collapsed.kl).toBeCloseTo(Math.log(1000), 6);
   });
 
-  it('FID on classifier features: real vs real is small and grows with added noise', () => {
+  it('FID on classifier features: real vs real is small and grows with added noise', async () => {
     const stacked = new StackedMnist(loadMnist('test'));
     const n = 300;
     const random = new Random(8);
     const first = stacked.sampleBatch(n, random).images;
     const second = stacked.sampleBatch(n, random).images;
     const reference = readStackedMnist(trained.model, first, n);
-    const fid = [0, 0.25, 0.5].map((noise) => {
+    const fid: number[] = [];
+    for (const noise of [0, 0.25, 0.5]) {
+      await new Promise((resolve) => setImmediate(resolve)); // let the worker answer its runner (see beforeAll)
       const noisy = second.map((v) => Math.min(Math.max(v + noise * random.normal(), 0), 1));
       const readout = readStackedMnist(trained.model, noisy, n);
-      return stackedMnistMetrics(readout, n, { readout: reference, n, random }).fid!;
-    });
+      fid.push(stackedMnistMetrics(readout, n, { readout: reference, n, random }).fid!);
+    }
     expect(fid[1]).toBeGreaterThan(2 * fid[0]);
     expect(fid[2]).toBeGreaterThan(fid[1]);
   });

@@ -103,6 +103,31 @@ export function classifierAccuracy(
 
 /** Train the classifier from scratch with a seeded shuffle; returns the model and its test accuracy. */
 export function trainMnistClassifier(opts: ClassifierTrainOptions = {}): TrainedClassifier {
+  const training = classifierTraining(opts);
+  for (;;) {
+    const next = training.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * trainMnistClassifier (same batches, same result) that lets the event loop run every `batchesPerYield` batches,
+ * for callers that must stay responsive meanwhile (a test runner's worker answering its runner, a UI).
+ */
+export async function trainMnistClassifierYielding(
+  opts: ClassifierTrainOptions = {},
+  batchesPerYield = 8,
+): Promise<TrainedClassifier> {
+  const training = classifierTraining(opts);
+  for (let batch = 1; ; batch++) {
+    const next = training.next();
+    if (next.done) return next.value;
+    if (batch % batchesPerYield === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The training loop, one batch per step of the generator; returns the trained classifier. */
+function* classifierTraining(opts: ClassifierTrainOptions): Generator<void, TrainedClassifier, void> {
   const settings = settingsOf(opts);
   const train = loadMnist('train');
   const test = loadMnist('test');
@@ -138,6 +163,7 @@ export function trainMnistClassifier(opts: ClassifierTrainOptions = {}): Trained
       const lossValue = loss.dataSync()[0];
       loss.dispose();
       opts.onProgress?.(epoch * batchesPerEpoch + batch + 1, total, lossValue);
+      yield;
     }
   }
   optimizer.dispose();
