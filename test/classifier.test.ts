@@ -46,7 +46,9 @@ describe('MNIST classifier', () => {
     const wa = a.model.getWeights();
     const wb = b.model.getWeights();
     expect(wb.length).toBe(wa.length);
-    wa.forEach((w, i) => expect(Array.from(wb[i].dataSync())).toEqual(Array.from(w.dataSync())));
+    for (let i = 0; i < wa.length; i++) {
+      expect(Array.from(wb[i].dataSync())).toEqual(Array.from(wa[i].dataSync()));
+    }
     expect(b.testAccuracy).toBe(a.testAccuracy);
     a.model.dispose();
     b.model.dispose();
