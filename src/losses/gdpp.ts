@@ -307,15 +307,8 @@ export function gdppLoss64(
  * per step kept the garbage collector busy). The gradient() array is itself reused: copy it to keep it. Same
  * numbers as gdppLoss64.
  */
-export function gdppLoss64Reusing(
-  hFake: ArrayLike<number>,
-  hReal: ArrayLike<number>,
-  b: number,
-  d: number,
-  opts: GdppOptions = {},
-): GdppResult {
-  return computeGdpp(hFake, hReal, b, d, opts, OP_WORKSPACE);
-}
+export const gdppLoss64Reusing: typeof gdppLoss64 = (hFake, hReal, b, d, opts = {}) =>
+  computeGdpp(hFake, hReal, b, d, opts, OP_WORKSPACE);
 
 /** gdppLoss64, optionally with reused buffers (see Workspace). */
 function computeGdpp(
