@@ -132,7 +132,9 @@ describe('label smoothing (soft targets of the sigmoid losses)', () => {
   });
 
   it('is refused for a loss without a sigmoid and for targets out of order', () => {
-    expect(() => adversarialLoss('hinge', targets)).toThrow(/label smoothing needs a sigmoid loss/);
+    expect(() => adversarialLoss('hinge', targets)).toThrow(
+      /label smoothing: expected "loss" "minimax" or "nonsaturating" \(soft targets of a sigmoid loss\), got "hinge"/,
+    );
     expect(() => adversarialLoss('nonsaturating', { real: 0.1, fake: 0.9 })).toThrow(
       /expected 0 ≤ fake < real ≤ 1/,
     );

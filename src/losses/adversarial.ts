@@ -88,6 +88,18 @@ function smoothed(name: AdversarialLossName, targets: LabelTargets): Omit<Advers
   };
 }
 
+/** Why `targets` cannot smooth the loss `name` (one clause, for an error message), or null when they can. */
+export function labelSmoothingProblem(name: string, targets: LabelTargets): string | null {
+  if (!(SMOOTHABLE_LOSS_NAMES as readonly string[]).includes(name)) {
+    const names = SMOOTHABLE_LOSS_NAMES.map((n) => `"${n}"`).join(' or ');
+    return `expected "loss" ${names} (soft targets of a sigmoid loss), got "${name}"`;
+  }
+  const { real, fake } = targets;
+  return fake >= 0 && fake < real && real <= 1
+    ? null
+    : `expected 0 ≤ fake < real ≤ 1, got real ${real}, fake ${fake}`;
+}
+
 /**
  * The adversarial loss of the given name; `targets` (label smoothing) only for the sigmoid losses
  * (SMOOTHABLE_LOSS_NAMES), with 0 ≤ fake < real ≤ 1.
@@ -98,14 +110,7 @@ export function adversarialLoss(name: string, targets?: LabelTargets): Adversari
   }
   const lossName = name as AdversarialLossName;
   if (targets === undefined) return { name: lossName, ...LOSSES[lossName] };
-  if (!SMOOTHABLE_LOSS_NAMES.includes(lossName)) {
-    throw usageError(
-      `label smoothing needs a sigmoid loss (${SMOOTHABLE_LOSS_NAMES.join(' or ')}), got "${name}"`,
-    );
-  }
-  const { real, fake } = targets;
-  if (!(fake >= 0 && fake < real && real <= 1)) {
-    throw usageError(`label smoothing: expected 0 ≤ fake < real ≤ 1, got real ${real}, fake ${fake}`);
-  }
+  const problem = labelSmoothingProblem(lossName, targets);
+  if (problem !== null) throw usageError(`label smoothing: ${problem}`);
   return { name: lossName, ...smoothed(lossName, targets) };
 }

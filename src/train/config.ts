@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES } from '../backend/index.js';
 import { dataSpecSchema } from '../data/index.js';
 import { usageError } from '../errors.js';
-import { ADVERSARIAL_LOSS_NAMES, SMOOTHABLE_LOSS_NAMES } from '../losses/index.js';
+import { ADVERSARIAL_LOSS_NAMES, labelSmoothingProblem } from '../losses/index.js';
 import { MODEL_NAMES } from '../nn/index.js';
 
 /** The Lipschitz controls a config may name (`"lipschitz"`). */
@@ -105,22 +105,8 @@ export const configSchema = z
         message: `expected 1 with "schedule": "simultaneous" (G and D take one step together), got ${config.nDis}`,
       });
     }
-    if (config.labelSmoothing !== undefined) {
-      const { real, fake } = config.labelSmoothing;
-      if (!SMOOTHABLE_LOSS_NAMES.includes(config.loss)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['labelSmoothing'],
-          message: `expected "loss" ${SMOOTHABLE_LOSS_NAMES.map((n) => `"${n}"`).join(' or ')} (soft targets of a sigmoid loss), got "${config.loss}"`,
-        });
-      } else if (!(fake >= 0 && fake < real && real <= 1)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['labelSmoothing'],
-          message: `expected 0 ≤ fake < real ≤ 1, got real ${real}, fake ${fake}`,
-        });
-      }
-    }
+    const smoothing = config.labelSmoothing && labelSmoothingProblem(config.loss, config.labelSmoothing);
+    if (smoothing) ctx.addIssue({ code: 'custom', path: ['labelSmoothing'], message: smoothing });
     if (typeof config.workers === 'number' && config.workers > config.batchSize) {
       ctx.addIssue({
         code: 'custom',
