@@ -1,1 +1,2 @@
 export { BACKEND_NAMES, type BackendName, type InitBackendOptions, initBackend } from './init.js';
+export { normalSeed } from './seed.js';

@@ -7,6 +7,7 @@
 // residual bound is below `tolerance` relative to it, so σ = √θ is accurate to about tolerance/2 (and to the
 // float32 rounding of the convolutions, ~1e-7).
 import * as tf from '@tensorflow/tfjs-core';
+import { normalSeed } from '../backend/seed.js';
 import { runtimeError, usageError } from '../errors.js';
 import { symmetricEigenRows } from './symmetric-eigen.js';
 
@@ -102,7 +103,7 @@ export function convOperatorNormDetails(
   const basis: Float64Array[] = [];
   const alpha: number[] = [];
   const beta: number[] = [];
-  const start = tf.randomNormal([n], 0, 1, 'float32', opts.seed ?? 1);
+  const start = tf.randomNormal([n], 0, 1, 'float32', normalSeed(opts.seed ?? 1));
   let q = Float64Array.from(start.dataSync());
   start.dispose();
   let norm = 0;

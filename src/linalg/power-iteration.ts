@@ -4,6 +4,7 @@
 // The estimate σ = vᵀ W u = ‖Wᵀ v‖ never exceeds σ_max(W) and, when u is recycled across calls, rises
 // monotonically towards it (each half-step can only grow the norm, by Cauchy–Schwarz).
 import * as tf from '@tensorflow/tfjs-core';
+import { normalSeed } from '../backend/seed.js';
 import { usageError } from '../errors.js';
 
 /** The floor below which a vector's norm is treated as zero: normalize(x) = x / max(‖x‖, NORM_EPSILON). */
@@ -58,5 +59,5 @@ export function powerIteration(w: tf.Tensor2D, u: tf.Tensor1D, iterations = 1): 
 
 /** A random unit vector of the given length (normal entries, normalised), from a seed. */
 export function randomUnitVector(length: number, seed?: number): tf.Tensor1D {
-  return tf.tidy(() => l2Normalize(tf.randomNormal([length], 0, 1, 'float32', seed)));
+  return tf.tidy(() => l2Normalize(tf.randomNormal([length], 0, 1, 'float32', normalSeed(seed))));
 }

@@ -12,6 +12,7 @@
 // weights <name>/kernel, <name>/bias (the inner layer's), <name>/sn_u (non-trainable).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { normalSeed } from '../backend/seed.js';
 import { runtimeError, usageError } from '../errors.js';
 import { l2Normalize, NORM_EPSILON, powerIteration } from '../linalg/power-iteration.js';
 
@@ -457,7 +458,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
       }
       uShape = nhwc as number[];
     }
-    const initializer = tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: this.seed });
+    const initializer = tfl.initializers.randomNormal({ mean: 0, stddev: 1, seed: normalSeed(this.seed) });
     this.uWeight = this.addWeight('sn_u', uShape, 'float32', initializer, undefined, false);
     tf.tidy(() => {
       this.uWeight?.write(l2Normalize(this.uWeight.read()));
