@@ -378,6 +378,7 @@ describe("the 'dppgan/layers' entry point", () => {
     visit(join(root, 'nn', 'layers.ts'));
     expect([...packages].sort()).toEqual(['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers']);
     expect([...seen].map((f) => f.slice(root.length + 1)).sort()).toEqual([
+      'backend/seed.ts', // a pure function (seed 0 for tfjs's normal ops), no backend set-up
       'errors.ts',
       'linalg/power-iteration.ts',
       'nn/layers.ts',
