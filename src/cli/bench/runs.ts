@@ -483,7 +483,9 @@ export async function runTrainingTasks(opts: RunTasksOptions): Promise<string[]>
       report(`${opts.name(t)}: finished earlier, skipped (${opts.describeSkipped(t)})`);
   }
 
-  const queue = [...todo];
+  // Seed-major order (seed 1 of every method, then seed 2, …; the sort is stable): an invocation cut short
+  // still leaves comparable rows, rather than every seed of the first method and nothing of the others.
+  const queue = [...todo].sort((a, b) => a.seed - b.seed);
   const worker = async () => {
     for (;;) {
       if (opts.signal?.aborted) return;
