@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
+import { runOrder } from '../src/cli/bench/runs.js';
 import {
   planStackedMnistBench,
   SMNIST_EVAL_FILE,
@@ -280,6 +281,13 @@ describe('bench stacked-mnist planning', () => {
       ['GDPP-GAN', 2, 15000],
     ]);
     expect(paper.tasks[2].runDir).toBe(join(runs, 'paper-15000', 'gdpp-gan-s1'));
+    // started seed-major, so a cut-short invocation leaves seed 1 of every method
+    expect(runOrder(paper.tasks).map((t) => [t.experiment.method, t.seed])).toEqual([
+      ['DCGAN', 1],
+      ['GDPP-GAN', 1],
+      ['DCGAN', 2],
+      ['GDPP-GAN', 2],
+    ]);
     const short = planStackedMnistBench({ ...base, protocol: 'short' });
     expect(new Set(short.tasks.map((t) => t.iterations))).toEqual(new Set([4000]));
     expect(short.tasks.map((t) => t.experiment.method).filter((_, i) => i % 2 === 0)).toEqual([

@@ -144,6 +144,14 @@ export function planTasks(
   return { tasks, seeds, protocol };
 }
 
+/**
+ * The order tasks are started in: seed-major (seed 1 of every method, then seed 2, …; table order within a seed),
+ * so that an invocation cut short still leaves comparable rows rather than every seed of the first method.
+ */
+export function runOrder(tasks: BenchTask[]): BenchTask[] {
+  return [...tasks].sort((a, b) => a.seed - b.seed); // stable: keeps the planned (table) order within a seed
+}
+
 /** The results files <out>/<stem>.{json,md,png}. */
 export function resultFiles(out: string, stem: string): { json: string; markdown: string; png: string } {
   const dir = resolve(out);
@@ -483,9 +491,7 @@ export async function runTrainingTasks(opts: RunTasksOptions): Promise<string[]>
       report(`${opts.name(t)}: finished earlier, skipped (${opts.describeSkipped(t)})`);
   }
 
-  // Seed-major order (seed 1 of every method, then seed 2, …; the sort is stable): an invocation cut short
-  // still leaves comparable rows, rather than every seed of the first method and nothing of the others.
-  const queue = [...todo].sort((a, b) => a.seed - b.seed);
+  const queue = runOrder(todo);
   const worker = async () => {
     for (;;) {
       if (opts.signal?.aborted) return;
