@@ -13,14 +13,23 @@ describe('experiments/synthetic configs', () => {
     await initBackend({ backend: 'cpu' });
   });
 
-  it('hold every method on both datasets', () => {
-    const methods = ['gan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan'];
+  it('hold every method on both datasets, and our tuned GDPP variant as files of their own', () => {
+    const methods = ['gan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan', 'gdpp-gan-magnitude1'];
     expect(files.sort()).toEqual(
       ['grid', 'ring'].flatMap((d) => methods.map((m) => `${d}-${m}.json`)).sort(),
     );
   });
 
-  for (const file of files) {
+  it('the tuned variants differ from the faithful GDPP-GAN only in the magnitude weight (1 instead of 1e-4)', () => {
+    for (const data of ['ring', 'grid']) {
+      const faithful = loadConfigFile(join(dir, `${data}-gdpp-gan.json`));
+      const tuned = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1.json`));
+      expect(tuned.gdpp?.magnitudeWeight).toBe(1);
+      expect({ ...tuned, gdpp: { ...tuned.gdpp, magnitudeWeight: 1e-4 } }).toEqual(faithful);
+    }
+  });
+
+  for (const file of files.filter((f) => !f.includes('magnitude1'))) {
     it(`${file} validates and follows the paper's protocol`, () => {
       const config = loadConfigFile(join(dir, file));
       const [data, ...rest] = file.replace('.json', '').split('-');
