@@ -20,6 +20,7 @@ import {
   SCALARS,
   type SharedBuffers,
   shardBounds,
+  tensorFromShared,
 } from './shared-buffers.js';
 
 /** What pool.ts passes to each worker. */
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   const views = batchViews(buffers);
   const features = featureViews(buffers);
   const cotangent = new Float32Array(buffers.cotangent);
-  const slice = (view: Float32Array, width: number) => view.slice(start * width, end * width);
+  const shardRows = (view: Float32Array, width: number) => view.subarray(start * width, end * width);
 
   // Read before saying 'ready': the first command may be issued the moment the main thread hears it.
   let seen = Atomics.load(control, CONTROL.commandSeq);
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
       if (Atomics.load(control, CONTROL.abort) !== 0 || Atomics.load(control, CONTROL.skipGenerator) !== 0) {
         return null;
       }
-      return cotangent.slice(start * featureDim, end * featureDim);
+      return shardRows(cotangent, featureDim);
     };
     const discriminatorReady = () => {
       awaitRelease(control, CONTROL.weightsSeq, seen);
@@ -120,9 +121,12 @@ async function main(): Promise<void> {
       return true;
     };
     const losses: ShardLosses = { dLoss: Number.NaN, gradientPenalty: Number.NaN, gAdversarial: Number.NaN };
-    const real = tf.tensor2d(slice(views.real, dataSize), [rows, dataSize]);
-    const z = tf.tensor2d(slice(views.latent, latentDim), [rows, latentDim]);
-    const alpha = config.lipschitz === 'gradient-penalty' ? tf.tensor1d(slice(views.alpha, 1)) : null;
+    const real = tensorFromShared(shardRows(views.real, dataSize), [rows, dataSize]) as tf.Tensor2D;
+    const z = tensorFromShared(shardRows(views.latent, latentDim), [rows, latentDim]) as tf.Tensor2D;
+    const alpha =
+      config.lipschitz === 'gradient-penalty'
+        ? (tensorFromShared(shardRows(views.alpha, 1), [rows]) as tf.Tensor1D)
+        : null;
     try {
       if (command === COMMANDS.discriminator) {
         Object.assign(losses, replica.discriminator(real, z, alpha, weight, gradients));

@@ -15,8 +15,9 @@ import type { TrainConfig } from '../config.js';
 import { type GanLayout, ganLayout, tensorFromShared, tensorValues } from './shared-buffers.js';
 
 /**
- * Publishes the shard's φ(G(z)) and φ(real) rows and returns its rows of C = ∂L_G/∂φ(G(z)), or null when the
- * generator part is dropped (the main thread found non-finite features). Blocks until the main thread answers.
+ * Publishes the shard's φ(G(z)) and φ(real) rows (copied at once) and returns its rows of C = ∂L_G/∂φ(G(z)) as a
+ * view of shared memory (to be copied before the next command), or null when the generator part is dropped (the
+ * main thread found non-finite features). Blocks until the main thread answers.
  */
 export type FeatureExchange = (phiFake: Float32Array, phiReal: Float32Array) => Float32Array | null;
 
@@ -157,9 +158,10 @@ export class Replica {
     losses.gAdversarial = adversarial.dataSync()[0];
     if (this.config.gdpp === null) return tf.mul(weight, adversarial);
     const phiReal = phiRealGiven ?? discriminator.features(real, true);
-    const cotangent = exchange(phiFake.dataSync() as Float32Array, phiReal.dataSync() as Float32Array);
+    // heap views on wasm (no per-step copies), valid here: nothing is allocated before the exchange copies them
+    const cotangent = exchange(tensorValues(phiFake), tensorValues(phiReal));
     if (cotangent === null) throw new GeneratorDropped();
-    const c = tf.tensor2d(cotangent, phiFake.shape as [number, number]);
+    const c = tensorFromShared(cotangent, phiFake.shape);
     return tf.add(tf.mul(0.5 * weight, adversarial), tf.sum(tf.mul(phiFake, c)));
   }
 
