@@ -478,6 +478,18 @@ const cases: Case[] = [
     2,
     /cannot write .*a-file\/x\.json \(E[A-Z]+\): choose another --out/,
   ],
+  [
+    'export --out under a file',
+    () => ['export', '--run', path('run-ring'), '--out', path('a-file', 'model')],
+    2,
+    /cannot write .*a-file\/model \(E[A-Z]+\): choose another --out/,
+  ],
+  [
+    'playground --port beyond 65535',
+    () => ['playground', '--port', '70000'],
+    2,
+    /expected an integer in 0…65535, got "70000"/,
+  ],
   // Command line.
   [
     'unknown option',

@@ -1,10 +1,20 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { DEMO_ITERATIONS, demoConfigs } from '../src/cli/commands/demo.js';
+import { buildProgram } from '../src/cli/run-cli.js';
 import { cli } from './helpers/cli-in-process.js';
 
 const root = join(import.meta.dirname, '..');
@@ -167,11 +177,16 @@ describe('dppgan CLI (in-process)', () => {
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
   });
 
-  it('--help works on every command', async () => {
-    for (const command of ['demo', 'train', 'sample', 'eval']) {
-      const result = await cli(command, '--help');
-      expect(result.code).toBe(0);
-      expect(result.out).toContain(`Usage: dppgan ${command}`);
+  it('--help works on every command and subcommand', async () => {
+    const paths = buildProgram().commands.flatMap((command) => [
+      [command.name()],
+      ...command.commands.map((sub) => [command.name(), sub.name()]),
+    ]);
+    expect(paths.length).toBeGreaterThanOrEqual(8); // demo, train, sample, eval, export, bench, classifier, playground
+    for (const path of paths) {
+      const result = await cli(...path, '--help');
+      expect(result.code, path.join(' ')).toBe(0);
+      expect(result.out).toContain(`Usage: dppgan ${path.join(' ')}`);
     }
   });
 
@@ -217,8 +232,16 @@ describe('dppgan CLI (in-process)', () => {
 describe('dppgan CLI (real process, dist/cli/main.js)', () => {
   const main = join(root, 'dist', 'cli', 'main.js');
   beforeAll(() => {
-    if (!existsSync(main)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
-  });
+    // `npm test` builds first; a bare `vitest` run rebuilds when any source is newer than the binary.
+    const newestSource = (dir: string): number =>
+      readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
+        const path = join(dir, entry.name);
+        return Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+      }, 0);
+    if (!existsSync(main) || statSync(main).mtimeMs < newestSource(join(root, 'src'))) {
+      execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+    }
+  }, 300_000);
 
   it('a config error exits 2 with one line on stderr and no stack trace', () => {
     const bad = join(scratch, 'bad-process.json');

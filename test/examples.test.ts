@@ -4,6 +4,7 @@
 // its toy task and leave every wrapped kernel with spectral norm ≈ 1. (examples/browser runs in test/e2e.)
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
@@ -69,8 +70,16 @@ describe('examples', () => {
     const coverage = modeCoverage(trainer.generate(2500, new Random(0)), centres, 0.05);
     trainer.dispose();
     expect(Number(modes)).toBeGreaterThanOrEqual(1);
-    if (backend === 'wasm') {
-      // same backend, same seeds: the same numbers
+    // The example picks 'auto': wasm unless @tensorflow/tfjs-node is installed (then its numbers may differ).
+    let tfjsNode = true;
+    try {
+      createRequire(import.meta.url).resolve('@tensorflow/tfjs-node'); // resolve only: no side effects here
+    } catch {
+      tfjsNode = false;
+    }
+    expect(backend).toBe(tfjsNode ? 'tensorflow' : 'wasm');
+    if (!tfjsNode) {
+      // same backend as this process, same seeds: the same numbers
       expect([Number(modes), hq]).toEqual([coverage.modes, coverage.hq.toFixed(1)]);
     }
   });

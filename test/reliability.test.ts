@@ -147,6 +147,33 @@ describe('numerical guard', () => {
     trainer.dispose();
   });
 
+  it('nanPolicy "rollback" with data that is non-finite on every draw: skipped, then a one-line stop after nanLimit', () => {
+    const config = toyConfig({ nanPolicy: 'rollback', nanLimit: 3 });
+    const every = new Set(Array.from({ length: 100 }, (_, i) => i + 1));
+    const trainer = new Trainer(config, {
+      dataset: new PoisonedDataset(createDataset(config.data), every),
+    });
+    const events: { action: string; what: string }[] = [];
+    trainer.onNonFinite = (event) => events.push(event);
+    const before = weightsOf(trainer);
+    const error = thrown(() => {
+      for (let s = 0; s < 20; s++) trainer.trainStep();
+    });
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toMatch(
+      /^training stopped at step 4: non-finite batch .*4 faulty steps in a row, nanLimit 3/,
+    );
+    expect(error.message).not.toContain('\n');
+    expect(events.map((e) => `${e.what}:${e.action}`)).toEqual([
+      'batch:skip',
+      'batch:skip',
+      'batch:skip',
+      'batch:stop',
+    ]);
+    expect(weightsOf(trainer)).toEqual(before);
+    trainer.dispose();
+  });
+
   it('nanPolicy "stop" through the CLI: exit 1, one line, the stop in log.jsonl, a finite checkpoint', async () => {
     const file = join(scratch, 'diverge.json');
     const lr = { lr: 1e38 };

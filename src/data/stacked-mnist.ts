@@ -3,6 +3,7 @@
 // uniform, each channel first draws a digit uniformly, then an image of that digit uniformly (MNIST's own label
 // frequencies are only roughly uniform). Pixels are scaled to [0, 1]. Sampling uses the caller's seeded Random.
 import * as tf from '@tensorflow/tfjs-core';
+import { runtimeError } from '../errors.js';
 import type { Random } from '../random.js';
 import type { MnistSet } from './mnist.js';
 
@@ -24,7 +25,11 @@ export class StackedMnist {
   readonly dim: number[];
   private readonly byDigit: Int32Array[];
 
-  constructor(private readonly mnist: MnistSet) {
+  /** `source` names the labels in the error raised when a digit has no image (e.g. the labels file). */
+  constructor(
+    private readonly mnist: MnistSet,
+    source = 'the MNIST labels',
+  ) {
     this.dim = [mnist.rows, mnist.cols, 3];
     this.byDigit = Array.from({ length: 10 }, (_, digit) => {
       const indices: number[] = [];
@@ -33,6 +38,12 @@ export class StackedMnist {
       });
       return Int32Array.from(indices);
     });
+    const missing = this.byDigit.flatMap((pool, digit) => (pool.length === 0 ? [digit] : []));
+    if (missing.length > 0) {
+      throw runtimeError(
+        `Stacked-MNIST needs images of every digit 0–9, but ${source} ${missing.length === 1 ? 'has no image of digit' : 'have no images of digits'} ${missing.join(', ')}`,
+      );
+    }
   }
 
   /** n stacked images with their triple labels, drawn from `random`. */

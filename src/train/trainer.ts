@@ -389,11 +389,14 @@ export class Trainer {
     this.faultsInARow++;
     let action: NanPolicy = nanPolicy;
     let reason = `nanPolicy "stop"`;
+    // A bad real batch is skipped under 'rollback' too (the weights are fine; returning to a checkpoint cannot
+    // repair the data), and counts toward nanLimit like any skip — else a dataset that is non-finite on every
+    // step would skip to the end and exit 0.
     if (nanPolicy === 'rollback' && faults.every((what) => what === 'batch')) action = 'skip';
-    if (nanPolicy === 'skip' && faults.some((what) => what.endsWith('weights'))) {
+    if (action === 'skip' && faults.some((what) => what.endsWith('weights'))) {
       action = 'stop';
       reason = 'skipping cannot repair non-finite weights';
-    } else if (nanPolicy === 'skip' && this.faultsInARow > nanLimit) {
+    } else if (action === 'skip' && this.faultsInARow > nanLimit) {
       action = 'stop';
       reason = `${this.faultsInARow} faulty steps in a row, nanLimit ${nanLimit}`;
     }

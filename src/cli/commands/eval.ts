@@ -2,7 +2,6 @@
 // and HQ% for mixtures, sliced Wasserstein distance for vector data, modes/KL for Stacked-MNIST — the channel
 // classifier is trained once and cached on first use), printed and written to DIR/eval.json. With
 // --feature-model (image data only), FID and KID on that tfjs model's features too, under "featureModel".
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../../errors.js';
@@ -16,7 +15,7 @@ import {
   featureModelMetrics,
   loadCliFeatureModel,
 } from '../feature-model.js';
-import type { CliIo } from '../io.js';
+import { type CliIo, writeOutputFile } from '../io.js';
 import { integerOption } from '../options.js';
 
 interface EvalOptions extends FeatureModelCliOptions {
@@ -57,7 +56,7 @@ export function evalCommand(io: CliIo): Command {
           )
         : null;
       const record = user ? { ...metrics, featureModel: user } : metrics;
-      writeFileSync(join(opts.run, 'eval.json'), `${JSON.stringify(record, null, 2)}\n`);
+      writeOutputFile(join(opts.run, 'eval.json'), `${JSON.stringify(record, null, 2)}\n`, '--run');
       io.out(`${trainer.config.model} on ${metrics.dataset}, step ${metrics.step}: ${metricsLine(metrics)}`);
       if (user) for (const line of featureModelLines(user)) io.out(line);
       io.out(`(${metrics.samples} samples, seed ${metrics.seed}; written to ${join(opts.run, 'eval.json')})`);

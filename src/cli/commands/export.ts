@@ -2,6 +2,7 @@
 // tfjs LayersModel (model.json + weight shards) that `tf.loadLayersModel` reads in Node or a browser.
 // The generator maps z ~ N(0, I) to data-space samples: the same numbers `dppgan sample` writes for the same z.
 import { Command, Option } from 'commander';
+import { usageError } from '../../errors.js';
 import { EXPORTED_NETWORKS, type ExportedNetwork, exportNetwork, openRun } from '../../train/index.js';
 import type { CliIo } from '../io.js';
 
@@ -26,7 +27,14 @@ export function exportCommand(io: CliIo): Command {
     .action(async (opts: ExportOptions) => {
       const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
       try {
-        const result = await exportNetwork(trainer, opts.out, opts.what);
+        const result = await exportNetwork(trainer, opts.out, opts.what).catch((error: unknown) => {
+          const code = (error as NodeJS.ErrnoException).code;
+          // A file-system refusal (read-only place, --out under a file) is the user's to fix: exit 2, one line.
+          if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+            throw usageError(`cannot write ${opts.out} (${code}): choose another --out`);
+          }
+          throw error;
+        });
         const { metadata } = result;
         const { shape } = metadata.data;
         const size = shape.reduce((a, b) => a * b, 1);
