@@ -2,7 +2,7 @@
 // files, whose write failures become one-line usage errors naming the file.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { usageError } from '../errors.js';
+import { type DppganError, usageError } from '../errors.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -17,13 +17,18 @@ export const processIo: CliIo = {
   isTTY: process.stderr.isTTY === true,
 };
 
+/** The one-line usage error for an output `path` that could not be written (`error` from the file system). */
+export function unwritableOutput(path: string, error: unknown, option = '--out'): DppganError {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return usageError(`cannot write ${path} (${code}): choose another ${option}`);
+}
+
 /** Write an output file (creating its folder); a failure is a one-line usage error naming `option` and the file. */
 export function writeOutputFile(file: string, bytes: string | Uint8Array, option = '--out'): void {
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, bytes);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw usageError(`cannot write ${file} (${code}): choose another ${option}`);
+    throw unwritableOutput(file, error, option);
   }
 }

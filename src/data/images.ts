@@ -74,9 +74,7 @@ export class StackedMnistDataset implements Dataset {
 
 /** Stacked-MNIST (three MNIST digits as the RGB channels of one 28×28×3 image: 1,000 modes) as a Dataset. */
 export function stackedMnistDataset(split: MnistSplit = 'train', files?: MnistFiles): StackedMnistDataset {
-  return new StackedMnistDataset(
-    files ? new StackedMnist(loadMnist(split, files), files.labels) : new StackedMnist(loadMnist(split)),
-  );
+  return new StackedMnistDataset(new StackedMnist(loadMnist(split, files), files?.labels));
 }
 
 /**

@@ -2,9 +2,8 @@
 // tfjs LayersModel (model.json + weight shards) that `tf.loadLayersModel` reads in Node or a browser.
 // The generator maps z ~ N(0, I) to data-space samples: the same numbers `dppgan sample` writes for the same z.
 import { Command, Option } from 'commander';
-import { usageError } from '../../errors.js';
 import { EXPORTED_NETWORKS, type ExportedNetwork, exportNetwork, openRun } from '../../train/index.js';
-import type { CliIo } from '../io.js';
+import { type CliIo, unwritableOutput } from '../io.js';
 
 interface ExportOptions {
   run: string;
@@ -28,12 +27,11 @@ export function exportCommand(io: CliIo): Command {
       const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
       try {
         const result = await exportNetwork(trainer, opts.out, opts.what).catch((error: unknown) => {
-          const code = (error as NodeJS.ErrnoException).code;
           // A file-system refusal (read-only place, --out under a file) is the user's to fix: exit 2, one line.
-          if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-            throw usageError(`cannot write ${opts.out} (${code}): choose another --out`);
-          }
-          throw error;
+          const code = (error as NodeJS.ErrnoException).code;
+          throw typeof code === 'string' && /^E[A-Z]+$/.test(code)
+            ? unwritableOutput(opts.out, error)
+            : error;
         });
         const { metadata } = result;
         const { shape } = metadata.data;
