@@ -1,6 +1,7 @@
 // Engine benchmark: one GAN training step (D Adam update + G Adam update) on wasm with dppgan's kernel fixes and
 // gradient overrides, on stock wasm (--stock), and on the pure-JS cpu backend. Prints the median step time.
 // Usage: npm run bench:engine -- [--steps N] [--stock] [--cpu-dcgan] [--profile]
+//   --steps N    timed steps per row (default: 50 for the wasm toy rows after 20 warm-up steps, 10 otherwise)
 //   --stock      also time stock wasm first (no dppgan kernels; its DCGAN step fails: no Conv2DBackpropFilter)
 //   --cpu-dcgan  also time the DCGAN step on cpu (one step, ~2-3 minutes); otherwise it is marked skipped
 //   --profile    print the kernels that cost most in one toy step and one DCGAN step on fixed wasm
@@ -16,8 +17,12 @@ const option = (name: string, fallback: number) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
+// Sub-10-ms steps need more warm-up (JIT, XNNPACK operator caches, allocator) and more samples for a stable median
+// than 1-s steps; --steps sets the timed steps of every row.
 const STEPS = Math.max(10, option('--steps', 10));
+const TOY_STEPS = Math.max(10, option('--steps', 50));
 const WARMUP = 3;
+const TOY_WARMUP = 20;
 const loadAtStart = os
   .loadavg()
   .map((l) => l.toFixed(2))
@@ -129,18 +134,21 @@ function profileStep(label: string, gan: Gan): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.error(`engine bench: ${STEPS} timed steps after ${WARMUP} warm-up steps per row`);
+  console.error(
+    `engine bench: ${TOY_STEPS} timed steps after ${TOY_WARMUP} warm-up steps for wasm toy rows, ${STEPS} after` +
+      ` ${WARMUP} (DCGAN) or 1 (cpu) otherwise`,
+  );
   if (flag('--stock')) {
     // Before initBackend: stock wasm kernels and tfjs's stock gradients.
     await tf.setBackend('wasm');
     await tf.ready();
-    time(TOY, 'wasm (stock)', () => toyGan(512), STEPS, WARMUP);
+    time(TOY, 'wasm (stock)', () => toyGan(512), TOY_STEPS, TOY_WARMUP);
     time(DCGAN, 'wasm (stock)', () => mnistDcgan(64), STEPS, 1);
   }
 
   await initBackend({ backend: 'wasm' });
-  time(TOY, 'wasm + dppgan', () => toyGan(512), STEPS, WARMUP);
-  time(TOY256, 'wasm + dppgan', () => toyGan(512, 256), STEPS, WARMUP);
+  time(TOY, 'wasm + dppgan', () => toyGan(512), TOY_STEPS, TOY_WARMUP);
+  time(TOY256, 'wasm + dppgan', () => toyGan(512, 256), TOY_STEPS, TOY_WARMUP);
   time(DCGAN, 'wasm + dppgan', () => mnistDcgan(64), STEPS, WARMUP);
   if (flag('--profile')) {
     const toy = toyGan(512);

@@ -1,10 +1,12 @@
 // Kernels the stock wasm backend lacks or gets wrong, registered over it (see ../../shared ENGINE-NOTES):
 // missing Conv2DBackpropFilter / depthwise gradients / UnsortedSegmentSum, a naive-loop Conv2DBackpropInput,
 // BatchMatMul / _FusedMatMul whose transposed and batched paths are slow scalar loops (with a wrong fused bias), and
-// faster Tanh and leading-axis Sum/Mean (the costliest small kernels of an MLP GAN step).
+// faster Tanh and leading-axis Sum/Mean (the costliest small kernels of an MLP GAN step), and the fused Adam update
+// used by ./adam.ts.
 // Invariant: registration is idempotent, and the stock kernels are captured before being replaced, so the new
 // kernels can delegate to them (and `unregisterWasmKernels` can restore them).
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE, adamUpdate } from './kernels/adam.js';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './kernels/conv.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './kernels/depthwise.js';
 import { identity, tanh } from './kernels/elementwise.js';
@@ -25,6 +27,7 @@ const KERNELS: Record<string, WasmKernelFunc> = {
   Identity: identity,
   Sum: sum,
   Mean: mean,
+  [ADAM_UPDATE]: adamUpdate as unknown as WasmKernelFunc,
 };
 
 /** Names of the wasm kernels dppgan adds or replaces. */

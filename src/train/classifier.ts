@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { adam } from '../backend/adam.js';
 import { loadMnist, type MnistSet } from '../data/mnist.js';
 import { runtimeError } from '../errors.js';
 import {
@@ -134,7 +135,7 @@ function* classifierTraining(opts: ClassifierTrainOptions): Generator<void, Trai
   const count = Math.min(opts.trainSubset ?? train.count, train.count);
   const random = new Random(settings.seed).fork('classifier');
   const model = buildMnistClassifier(settings.seed);
-  const optimizer = tf.train.adam(settings.learningRate);
+  const optimizer = adam(settings.learningRate);
   const batchesPerEpoch = Math.floor(count / settings.batchSize);
   const total = batchesPerEpoch * settings.epochs;
   const order = Int32Array.from({ length: count }, (_, i) => i);

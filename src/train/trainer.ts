@@ -11,6 +11,8 @@
 // nor any update on a non-finite real batch. The check is one fused probe Σ sum(t·0) (0 iff every entry is
 // finite) and one scalar read per update; what happens instead is config.nanPolicy (see NonFiniteEvent).
 import * as tf from '@tensorflow/tfjs-core';
+import { adam } from '../backend/adam.js';
+import { allFinite } from '../backend/finite.js';
 import { sharedTapeAvailable, sharedTapeGradients } from '../backend/shared-tape.js';
 import type { Dataset } from '../data/index.js';
 import { runtimeError } from '../errors.js';
@@ -129,8 +131,8 @@ export class Trainer {
     });
     this.adversarial = adversarialLoss(config.loss, config.labelSmoothing);
     const { g, d } = config.optim;
-    this.optimizerG = tf.train.adam(g.lr, g.beta1, g.beta2, g.epsilon);
-    this.optimizerD = tf.train.adam(d.lr, d.beta1, d.beta2, d.epsilon);
+    this.optimizerG = adam(g.lr, g.beta1, g.beta2, g.epsilon);
+    this.optimizerD = adam(d.lr, d.beta1, d.beta2, d.epsilon);
     this.gVars = this.gan.generator.stack.trainableVariables();
     this.dVars = this.gan.discriminator.trainableVariables();
     this.gWeights = this.gan.generator.stack.weights();
@@ -580,14 +582,6 @@ export class Trainer {
 function replace(scalars: Scalars, key: keyof Scalars, value: tf.Scalar): void {
   scalars[key]?.dispose();
   scalars[key] = tf.keep(value.clone());
-}
-
-/** True when every entry of every tensor is finite: one fused probe Σ sum(t·0) (NaN unless all finite), one read. */
-function allFinite(tensors: tf.Tensor[]): boolean {
-  const probe = tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.mul(t, 0)))));
-  const value = probe.dataSync()[0];
-  probe.dispose();
-  return value === 0;
 }
 
 function read(value: tf.Scalar | undefined): number {

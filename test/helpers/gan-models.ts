@@ -2,6 +2,7 @@
 // Stacked-MNIST nets (PAPERS.md §5, one channel) and the 2-D toy MLP GAN. One `step()` = one D Adam update and one
 // G Adam update with the non-saturating loss; everything runs inside optimizer.minimize, so no tensor outlives it.
 import * as tf from '@tensorflow/tfjs-core';
+import { adam } from '../../src/backend/adam.js';
 import { randomNormal, seededUniform } from './numeric.js';
 
 export interface Gan {
@@ -167,8 +168,8 @@ export function mnistDcgan(batch: number, width = 1): Gan {
     discriminate,
     sampleZ,
     imageBank(batch, 5),
-    tf.train.adam(1e-4, 0.5, 0.9),
-    tf.train.adam(1e-4, 0.5, 0.9),
+    adam(1e-4, 0.5, 0.9),
+    adam(1e-4, 0.5, 0.9),
   );
 }
 
@@ -215,7 +216,7 @@ export function toyGan(batch: number, zDim = 2): Gan {
     (x) => mlp(x, d),
     () => tf.randomNormal([batch, zDim], 0, 1, 'float32', zSeed++),
     sampleReal,
-    tf.train.adam(1e-3, 0.5),
-    tf.train.adam(1e-4, 0.5),
+    adam(1e-3, 0.5),
+    adam(1e-4, 0.5),
   );
 }

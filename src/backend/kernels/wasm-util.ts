@@ -10,8 +10,10 @@ export type DataId = object;
 export interface WasmBackend {
   wasm: {
     cwrap(name: string, returnType: null, argTypes: string[]): (...args: number[]) => void;
+    /** The Emscripten module's exports; `memory` is the heap every tensor lives in. */
+    asm?: { memory?: WebAssembly.Memory };
   };
-  dataIdMap: { get(dataId: DataId): { id: number } };
+  dataIdMap: { get(dataId: DataId): { id: number; memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: DataId, force?: boolean): boolean;
   incRef(dataId: DataId): void;
