@@ -354,3 +354,14 @@ describe('Identity shares data safely', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('dppgan SIMD module: where it cannot run, callers get null (and use stock kernels)', () => {
+  it('a backend without an exposed memory, or with a shared (multi-threaded build) memory', () => {
+    const fake = (memory?: WebAssembly.Memory) => ({ wasm: { asm: { memory } } }) as unknown as WasmBackend;
+    expect(simdKernels(fake())).toBeNull();
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    expect(simdKernels(fake(shared))).toBeNull();
+    expect(simdKernels(fake(shared))).toBeNull(); // remembered, not retried
+    expect(simdKernels(fake(new WebAssembly.Memory({ initial: 1 })))).not.toBeNull();
+  });
+});

@@ -35,7 +35,7 @@ export interface SimdKernels {
 }
 
 let compiled: WebAssembly.Module | null | undefined; // undefined: not tried yet; null: unavailable
-const byMemory = new WeakMap<WebAssembly.Memory, SimdKernels>();
+const byMemory = new WeakMap<WebAssembly.Memory, SimdKernels | null>(); // null: cannot run on that memory
 
 function kernelModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
@@ -61,7 +61,15 @@ export function simdKernels(backend: WasmBackend): SimdKernels | null {
   if (cached !== undefined) return cached;
   const module = kernelModule();
   if (module === null) return null;
-  const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+  let kernels: SimdKernels;
+  try {
+    kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+  } catch {
+    // e.g. tfjs's multi-threaded build (a browser page with cross-origin isolation): its memory is shared, and
+    // this module imports an unshared one
+    byMemory.set(memory, null);
+    return null;
+  }
   byMemory.set(memory, kernels);
   return kernels;
 }
