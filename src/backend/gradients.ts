@@ -1,5 +1,5 @@
 // Gradient overrides so that second-order gradients (WGAN-GP, R1) are right on every backend, plus a faster
-// batch-norm gradient.
+// batch-norm gradient and the per-input gradient of denseLinear's fused matmul (dense.ts).
 // Why: tfjs saves a kernel's *output* for the backward pass as a clone whose tape node precedes the op that made it,
 // so an outer gradient cannot see through it: grad-of-grad through Tanh/Sigmoid/Exp/Elu/Softmax comes out wrong
 // (ENGINE-NOTES: ≈90% error). Comparisons have no gradient at all, so grad-of-grad through leakyRelu/max throws.
@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Side effect: tfjs-core's Node entry registers no gradients at all; the tfjs-layers bundle registers the stock set
 // (into tfjs-core's global registry). It must run before the overrides below replace some of them.
 import '@tensorflow/tfjs-layers';
+import { fusedMatMulGradient } from './dense.js';
 
 type Saved = tf.Tensor[];
 type GradMap = Record<string, () => tf.Tensor>;
@@ -164,6 +165,7 @@ const OVERRIDES: tf.GradConfig[] = [
   softmaxGrad,
   logSoftmaxGrad,
   fusedBatchNormGrad,
+  fusedMatMulGradient,
   ...COMPARISONS.map((name) => zeroGradient(name, ['a', 'b'])),
   zeroGradient('LogicalNot', ['x']),
 ];

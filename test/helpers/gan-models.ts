@@ -3,6 +3,7 @@
 // G Adam update with the non-saturating loss; everything runs inside optimizer.minimize, so no tensor outlives it.
 import * as tf from '@tensorflow/tfjs-core';
 import { adam } from '../../src/backend/adam.js';
+import { denseLinear } from '../../src/backend/dense.js';
 import { randomNormal, seededUniform } from './numeric.js';
 
 export interface Gan {
@@ -85,8 +86,9 @@ class TwoPlayer implements Gan {
   }
 }
 
+/** A dense layer's linear map, as dppgan's networks compute it (tf.fused.matMul's forward, per-input gradients). */
 function dense(x: tf.Tensor, w: tf.Variable, b: tf.Variable): tf.Tensor2D {
-  return tf.fused.matMul({ a: x as tf.Tensor2D, b: w as unknown as tf.Tensor2D, bias: b }) as tf.Tensor2D;
+  return denseLinear(x as tf.Tensor2D, w as unknown as tf.Tensor2D, b as unknown as tf.Tensor1D);
 }
 
 /** Training-mode batch norm over all axes but the last (as tfjs-layers' BatchNormalization does). */

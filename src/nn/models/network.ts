@@ -5,8 +5,28 @@
 // tfjs-layers orders them) in a fixed order, which checkpoints rely on.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { denseLinear } from '../../backend/dense.js';
 
 type LayerVariable = tfl.LayerVariable;
+
+/** The fields of tfjs-layers' Dense that its linear map needs. */
+interface DenseFields {
+  kernel: LayerVariable | null;
+  bias: LayerVariable | null;
+  activation: { getClassName(): string };
+}
+
+/**
+ * y = x·W + b for a built Dense layer without activation applied to a matrix, through denseLinear: tfjs-layers'
+ * own forward pass (its fused matmul), with a backward pass that skips the derivatives nobody asked for. Null for
+ * any other layer or input.
+ */
+function linearDense(layer: tfl.layers.Layer, x: tf.Tensor): tf.Tensor | null {
+  if (x.rank !== 2 || !layer.built || layer.getClassName() !== 'Dense') return null;
+  const { kernel, bias, activation } = layer as unknown as DenseFields;
+  if (kernel === null || activation.getClassName() !== 'linear') return null;
+  return denseLinear(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, bias?.read() as tf.Tensor1D | undefined);
+}
 
 /** An ordered list of tf.layers layers applied one after another with an explicit `training` flag. */
 export class LayerStack {
@@ -18,7 +38,7 @@ export class LayerStack {
   /** Apply every layer in order. */
   apply(x: tf.Tensor, training: boolean): tf.Tensor {
     let h = x;
-    for (const layer of this.layers) h = layer.apply(h, { training }) as tf.Tensor;
+    for (const layer of this.layers) h = linearDense(layer, h) ?? (layer.apply(h, { training }) as tf.Tensor);
     return h;
   }
 
