@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { conv2DBackpropInputSubPixel } from '../src/backend/kernels/conv.js';
-import { simdKernels } from '../src/backend/kernels/simd/kernels.js';
+import { address, simdKernels } from '../src/backend/kernels/simd/kernels.js';
 import type { WasmBackend } from '../src/backend/kernels/wasm-util.js';
 import { randomNormal, relativeError, runOn } from './helpers/numeric.js';
 
@@ -363,5 +363,33 @@ describe('dppgan SIMD module: where it cannot run, callers get null (and use sto
     expect(simdKernels(fake(shared))).toBeNull();
     expect(simdKernels(fake(shared))).toBeNull(); // remembered, not retried
     expect(simdKernels(fake(new WebAssembly.Memory({ initial: 1 })))).not.toBeNull();
+  });
+});
+
+describe('SIMD transpose (the transposed-matmul paths) is an exact copy', () => {
+  it.each([
+    [1, 1, 1],
+    [1, 4, 4],
+    [3, 5, 7],
+    [2, 33, 17],
+    [1, 512, 128],
+    [2, 6, 1],
+  ])('batch %i of %i×%i', async (batch, rows, cols) => {
+    await initBackend({ backend: 'wasm' });
+    const backend = tf.backend() as unknown as WasmBackend;
+    const kernels = simdKernels(backend);
+    expect(kernels).not.toBeNull();
+    const values = randomNormal(batch * rows * cols, rows * 31 + cols, 1);
+    const x = tf.tensor(values, [batch, rows, cols]);
+    const y = tf.zeros([batch, cols, rows]); // a distinct buffer, overwritten in place below
+    kernels?.transpose(address(backend, x), address(backend, y), rows, cols, batch);
+    const got = y.dataSync();
+    let wrong = 0;
+    for (let b = 0; b < batch; b++)
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++)
+          if (!Object.is(got[(b * cols + j) * rows + i], values[(b * rows + i) * cols + j])) wrong++;
+    expect(wrong).toBe(0);
+    tf.dispose([x, y]);
   });
 });

@@ -3,18 +3,27 @@
 // Here every product becomes untransposed 2-D XNNPACK products: operands are transposed explicitly, batches are
 // split, and bias/activation are applied by separate kernels whenever the fused XNNPACK path cannot take them.
 import * as tf from '@tensorflow/tfjs-core';
+import { address, simdKernels } from './simd/kernels.js';
 import { type Attrs, float32, type Inputs, release, reshape, run, type WasmBackend } from './wasm-util.js';
 
 /** Below this many multiply-adds per batch entry, splitting a batch into XNNPACK calls costs more than it saves. */
 const SPLIT_BATCH_MIN_MACS = 16 * 16 * 16;
 
-/** Swap the last two axes (a batch of matrix transposes) in JS: ~3× faster than the stock wasm Transpose here. */
+/**
+ * Swap the last two axes (a batch of matrix transposes): dppgan's SIMD kernel (4×4 register blocks), or where it
+ * cannot run a JS loop (~3× faster than the stock wasm Transpose here).
+ */
 function transposeLast(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
   const rank = x.shape.length;
   const rows = x.shape[rank - 2];
   const cols = x.shape[rank - 1];
   const batch = tf.util.sizeFromShape(x.shape.slice(0, -2));
   const out = backend.makeOutput([...x.shape.slice(0, -2), cols, rows], 'float32');
+  const kernels = simdKernels(backend);
+  if (kernels !== null) {
+    kernels.transpose(address(backend, x), address(backend, out), rows, cols, batch);
+    return out;
+  }
   const src = backend.typedArrayFromHeap(x) as Float32Array;
   const dst = backend.typedArrayFromHeap(out) as Float32Array;
   for (let b = 0; b < batch; b++) {

@@ -108,3 +108,48 @@ export function allFinite(x: usize, n: i32): i32 {
   }
   return v128.any_true(bad) ? 0 : 1;
 }
+
+// ---- transpose -------------------------------------------------------------------------------------------------
+// y[b][j][i] = x[b][i][j] for `batch` row-major rows×cols matrices: 4×4 blocks through registers (two rounds of
+// lane shuffles), the ragged right and bottom edges one element at a time. A pure copy: bit for bit.
+
+/** Batched matrix transpose of float32 data (x and y must not overlap). */
+export function transpose(x: usize, y: usize, rows: i32, cols: i32, batch: i32): void {
+  const size = <usize>rows * <usize>cols;
+  for (let b = 0; b < batch; b++) {
+    const xb = x + ((<usize>b * size) << 2);
+    const yb = y + ((<usize>b * size) << 2);
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) {
+      let j = 0;
+      for (; j + 4 <= cols; j += 4) {
+        const at = xb + ((<usize>i * <usize>cols + <usize>j) << 2);
+        const stride = <usize>cols << 2;
+        const r0 = v128.load(at);
+        const r1 = v128.load(at + stride);
+        const r2 = v128.load(at + 2 * stride);
+        const r3 = v128.load(at + 3 * stride);
+        const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+        const to = yb + ((<usize>j * <usize>rows + <usize>i) << 2);
+        const outStride = <usize>rows << 2;
+        v128.store(to, v128.shuffle<i64>(t0, t2, 0, 2));
+        v128.store(to + outStride, v128.shuffle<i64>(t0, t2, 1, 3));
+        v128.store(to + 2 * outStride, v128.shuffle<i64>(t1, t3, 0, 2));
+        v128.store(to + 3 * outStride, v128.shuffle<i64>(t1, t3, 1, 3));
+      }
+      for (; j < cols; j++) {
+        for (let k = i; k < i + 4; k++) {
+          store<f32>(yb + ((<usize>j * <usize>rows + <usize>k) << 2), load<f32>(xb + ((<usize>k * <usize>cols + <usize>j) << 2)));
+        }
+      }
+    }
+    for (; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        store<f32>(yb + ((<usize>j * <usize>rows + <usize>i) << 2), load<f32>(xb + ((<usize>i * <usize>cols + <usize>j) << 2)));
+      }
+    }
+  }
+}

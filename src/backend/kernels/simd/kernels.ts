@@ -30,6 +30,8 @@ export interface SimdKernels {
     epsilon: number,
     negativeLearningRate: number,
   ): void;
+  /** y[b][j][i] = x[b][i][j] for `batch` rows×cols float32 matrices (no overlap). */
+  transpose(x: number, y: number, rows: number, cols: number, batch: number): void;
   /** 1 when the n float32 values at x are all finite (no NaN, no ±∞), else 0. */
   allFinite(x: number, n: number): number;
 }
