@@ -52,18 +52,29 @@ function sectionIds(binary) {
   return ids;
 }
 
+const GLOBAL_SECTION = 6;
 const START_SECTION = 8;
 const DATA_SECTION = 11;
 
-/** A module that runs in another module's memory must not write anything there when it is instantiated. */
+/**
+ * A module that runs in another module's memory must not write anything there on its own: no data segment, no
+ * start function, no globals (AssemblyScript's allocator keeps its heap pointer in one), no import but the memory
+ * and no export but functions and the memory.
+ */
 function checkSharesMemoryCleanly(binary, dir) {
   const ids = sectionIds(binary);
-  const imports = WebAssembly.Module.imports(new WebAssembly.Module(binary));
+  const module = new WebAssembly.Module(binary);
+  const imports = WebAssembly.Module.imports(module);
   const onlyMemory = imports.length === 1 && imports[0].kind === 'memory';
-  if (ids.includes(START_SECTION) || ids.includes(DATA_SECTION) || !onlyMemory) {
+  const exportsOk = WebAssembly.Module.exports(module).every(
+    (e) => e.kind === 'function' || (e.kind === 'memory' && e.name === 'memory'),
+  );
+  const forbidden = [GLOBAL_SECTION, START_SECTION, DATA_SECTION].filter((id) => ids.includes(id));
+  if (forbidden.length > 0 || !onlyMemory || !exportsOk) {
     console.error(
-      `build-wasm: ${dir}: a module that imports the wasm backend's memory must import nothing else and have no` +
-        ' data segment or start function (static data or allocation would overwrite tensors)',
+      `build-wasm: ${dir}: a module that imports the wasm backend's memory must import nothing else, export only` +
+        ' functions, and have no globals, data segment or start function (static data or allocation would' +
+        ` overwrite tensors); found sections ${JSON.stringify(ids)}`,
     );
     process.exit(1);
   }

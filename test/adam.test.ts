@@ -32,18 +32,24 @@ function makePair(lr: number, beta1: number, beta2: number, epsilon?: number): P
   return pair;
 }
 
-/** One step of both optimizers with the same seeded gradients (gradient scale varies so v̂ and m̂ differ). */
-function step(pair: Pair, seed: number, skip = -1): void {
+/**
+ * One step of both optimizers with the same seeded gradients (gradient scale varies so v̂ and m̂ differ), as a
+ * name → tensor map or as a NamedTensor list; variable `skip` gets a null gradient.
+ */
+function step(pair: Pair, seed: number, skip = -1, form: 'map' | 'list' = 'map'): void {
   tf.tidy(() => {
     const grads = SHAPES.map((s, i) =>
       tf.mul(tf.randomNormal(s, 0, 1, 'float32', 1000 * seed + i), seed % 3 === 0 ? 1e-3 : 1),
     );
-    const map = (vars: tf.Variable[]) =>
-      Object.fromEntries(
-        vars.flatMap((v, i) => (i === skip ? [] : [[v.name, grads[i]]])),
-      ) as unknown as GradientMap;
-    pair.referenceOptimizer.applyGradients(map(pair.reference));
-    pair.fusedOptimizer.applyGradients(map(pair.fused));
+    const gradients = (vars: tf.Variable[]) =>
+      (form === 'map'
+        ? Object.fromEntries(vars.map((v, i) => [v.name, i === skip ? null : grads[i]]))
+        : vars.map((v, i) => ({
+            name: v.name,
+            tensor: i === skip ? null : grads[i],
+          }))) as unknown as GradientMap;
+    pair.referenceOptimizer.applyGradients(gradients(pair.reference));
+    pair.fusedOptimizer.applyGradients(gradients(pair.fused));
   });
 }
 
@@ -103,11 +109,27 @@ describe('Adam on wasm: the fused kernel equals tf.train.adam bit for bit', () =
     dispose(pair);
   });
 
-  it('a variable without a gradient keeps its value and still gets (zero) moments, as in tfjs', async () => {
+  it.each(['map', 'list'] as const)(
+    'a null gradient (%s form) keeps the value and still creates (zero) moments, as in tfjs',
+    async (form) => {
+      const pair = makePair(1e-3, 0.5, 0.9, 1e-8);
+      const before = pair.fused[2].dataSync().slice();
+      for (let s = 1; s <= 5; s++) step(pair, s, 2, form);
+      expect(Array.from(pair.fused[2].dataSync())).toEqual(Array.from(before));
+      const moments = await pair.fusedOptimizer.getWeights();
+      expect(moments.length).toBe(1 + 2 * SHAPES.length); // iterations + m and v of every variable
+      await expectSameState(pair);
+      dispose(pair);
+    },
+  );
+
+  it('follows a learning rate changed between steps, as tf.train.adam does', async () => {
     const pair = makePair(1e-3, 0.5, 0.9, 1e-8);
-    const before = pair.fused[2].dataSync().slice();
-    for (let s = 1; s <= 5; s++) step(pair, s, 2);
-    expect(Array.from(pair.fused[2].dataSync())).toEqual(Array.from(before));
+    for (let s = 1; s <= 3; s++) step(pair, s);
+    for (const optimizer of [pair.referenceOptimizer, pair.fusedOptimizer]) {
+      (optimizer as unknown as { learningRate: number }).learningRate = 3e-4;
+    }
+    for (let s = 4; s <= 8; s++) step(pair, s, -1, 'list');
     await expectSameState(pair);
     dispose(pair);
   });

@@ -158,6 +158,24 @@ describe('LayerStack runs Dense layers through denseLinear', () => {
     const ours = tf.variableGrads(() => tf.sum(tf.square(stack.apply(x, true))) as tf.Scalar, vars);
     const theirs = tf.variableGrads(() => tf.sum(tf.square(reference(x))) as tf.Scalar, vars);
     for (const v of vars) same(ours.grads[v.name], theirs.grads[v.name]);
+    // and the fast path is really taken: ∂/∂x alone costs one product per Dense (tfjs-layers' apply: two)
+    const products = async (forward: (input: tf.Tensor) => tf.Tensor) => {
+      const info = await tf.profile(() => tf.grad((input: tf.Tensor) => tf.sum(forward(input)))(x));
+      return info.kernels.filter((kernel) => kernel.name === 'BatchMatMul').length;
+    };
+    const linearLayers = new LayerStack('linear', layers.slice(0, 3));
+    expect(await products((input) => linearLayers.apply(input, true))).toBe(2);
+    // an int32 input is left to tfjs-layers (which casts it), not run through the float32-only kernel
+    const ints = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [2, 5], 'int32');
+    same(
+      linearLayers.apply(ints, true),
+      layers[2].apply(layers[1].apply(layers[0].apply(ints))) as tf.Tensor,
+    );
+    expect(
+      await products(
+        (input) => layers[2].apply(layers[1].apply(layers[0].apply(input)) as tf.Tensor) as tf.Tensor,
+      ),
+    ).toBe(4);
     stack.dispose();
   });
 });

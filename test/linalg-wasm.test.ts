@@ -43,7 +43,7 @@ describe('WebAssembly SIMD eigen kernels', () => {
     expect(wasmEigenAvailable()).toBe(true);
     const source = readFileSync(new URL('../src/linalg/wasm-eigen/kernels.as', import.meta.url), 'utf8');
     const hash = createHash('sha256').update(source.replace(/\r\n/g, '\n')).digest('hex');
-    // A mismatch means kernels.as was edited without rebuilding: node scripts/build-wasm-eigen.mjs
+    // A mismatch means kernels.as was edited without rebuilding: node scripts/build-wasm.mjs
     expect(hash).toBe(KERNELS_SOURCE_SHA256);
     expect(WebAssembly.validate(Buffer.from(KERNELS_WASM_BASE64, 'base64'))).toBe(true);
   });

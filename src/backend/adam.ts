@@ -58,7 +58,8 @@ export class Adam extends tf.AdamOptimizer {
       ? variableGradients.map((v) => v.name)
       : Object.keys(variableGradients);
     tf.tidy(() => {
-      // tfjs: sub(1, accBeta) in float32; 1 − a is exact in float64, so one rounding gives the same value
+      // tfjs: sub(1, accBeta) in float32; 1 − a in float64 then rounded to float32 is that same value (exact in
+      // float64 for a ≥ 2⁻²⁹; below, rounding twice still lands on the float32 nearest 1 − a)
       const biasCorrection1 = Math.fround(1 - state.accBeta1.dataSync()[0]);
       const biasCorrection2 = Math.fround(1 - state.accBeta2.dataSync()[0]);
       const attrs: AdamUpdateAttrs = {

@@ -36,7 +36,7 @@ export function adamUpdate(args: { inputs: Inputs; backend: WasmBackend; attrs: 
   for (const x of [value, gradient, firstMoment, secondMoment]) float32(x, ADAM_UPDATE);
   const size = tf.util.sizeFromShape(value.shape);
   for (const x of [gradient, firstMoment, secondMoment]) {
-    if (tf.util.sizeFromShape(x.shape) !== size) {
+    if (!tf.util.arraysEqual(x.shape, value.shape)) {
       throw new Error(`dppgan wasm ${ADAM_UPDATE}: shapes differ (${value.shape} vs ${x.shape})`);
     }
   }

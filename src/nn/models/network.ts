@@ -14,17 +14,18 @@ interface DenseFields {
   kernel: LayerVariable | null;
   bias: LayerVariable | null;
   activation: { getClassName(): string };
+  activityRegularizer?: unknown;
 }
 
 /**
- * y = x·W + b for a built Dense layer without activation applied to a matrix, through denseLinear: tfjs-layers'
- * own forward pass (its fused matmul), with a backward pass that skips the derivatives nobody asked for. Null for
- * any other layer or input.
+ * y = x·W + b for a built Dense layer without activation (or activity regulariser) applied to a float32 matrix,
+ * through denseLinear: tfjs-layers' own forward pass (its fused matmul), with a backward pass that skips the
+ * derivatives nobody asked for. Null for any other layer or input.
  */
 function linearDense(layer: tfl.layers.Layer, x: tf.Tensor): tf.Tensor | null {
-  if (x.rank !== 2 || !layer.built || layer.getClassName() !== 'Dense') return null;
-  const { kernel, bias, activation } = layer as unknown as DenseFields;
-  if (kernel === null || activation.getClassName() !== 'linear') return null;
+  if (x.rank !== 2 || x.dtype !== 'float32' || !layer.built || layer.getClassName() !== 'Dense') return null;
+  const { kernel, bias, activation, activityRegularizer } = layer as unknown as DenseFields;
+  if (kernel === null || activation.getClassName() !== 'linear' || activityRegularizer != null) return null;
   return denseLinear(x as tf.Tensor2D, kernel.read() as tf.Tensor2D, bias?.read() as tf.Tensor1D | undefined);
 }
 

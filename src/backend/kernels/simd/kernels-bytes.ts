@@ -2,7 +2,7 @@
 // Compiler: AssemblyScript 0.28.20, options {"optimizeLevel":3,"shrinkLevel":0,"runtime":"stub","enable":["simd"],"noAssert":true,"importMemory":true}.
 
 /** SHA-256 of the kernels.as text these bytes were compiled from. */
-export const KERNELS_SOURCE_SHA256 = 'fa12a48dacfbf23a7645266878d24b9e382608bfd3de594596c50b0400615321';
+export const KERNELS_SOURCE_SHA256 = 'fe1ad39e9b760e02080dfb9bdee2fd7a961f12f7b7dff6271061390d295254ea';
 
 /** The compiled module, base64. */
 export const KERNELS_WASM_BASE64 = [

@@ -9,7 +9,7 @@ import { KERNELS_WASM_BASE64 } from './kernels-bytes.js';
 
 /** The module's exports. Pointers are byte offsets in the backend's heap; n counts float32 elements. */
 export interface SimdKernels {
-  /** y[i] = tanh(x[i]), maximum relative error ≈ 3.6e-7. */
+  /** y[i] = tanh(x[i]), maximum relative error 4.1e-7. */
   tanh(x: number, y: number, n: number): void;
   /** One tf.train.adam step, bit for bit: see kernels.as. */
   adam(
