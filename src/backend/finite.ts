@@ -18,7 +18,7 @@ export function allFinite(tensors: tf.Tensor[]): boolean {
   const floats = tensors.filter((t) => t.dtype === 'float32');
   if (floats.length === 0) return true;
   if (tf.getBackend() === 'wasm') {
-    const backend = tf.backend() as unknown as WasmBackend & { dataIdMap: { has(id: object): boolean } };
+    const backend = tf.backend() as unknown as WasmBackend;
     const kernels = simdKernels(backend);
     if (kernels !== null && floats.every((t) => backend.dataIdMap.has(t.dataId))) {
       return floats.every((t) => kernels.allFinite(address(backend, t), t.size) === 1);

@@ -13,7 +13,7 @@ export interface WasmBackend {
     /** The Emscripten module's exports; `memory` is the heap every tensor lives in. */
     asm?: { memory?: WebAssembly.Memory };
   };
-  dataIdMap: { get(dataId: DataId): { id: number; memoryOffset: number } };
+  dataIdMap: { get(dataId: DataId): { id: number; memoryOffset: number }; has(dataId: DataId): boolean };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: DataId, force?: boolean): boolean;
   incRef(dataId: DataId): void;
@@ -57,6 +57,14 @@ export function transpose(backend: WasmBackend, x: tf.TensorInfo, perm: number[]
 /** A same-data view with another shape; the caller releases it (Reshape bumps the data's reference count). */
 export function reshape(backend: WasmBackend, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
   return run(backend, 'Reshape', { x }, { shape });
+}
+
+/** The bytes of a base64 string (atob: available in Node ≥ 16 and every browser). */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 export function float32(x: tf.TensorInfo, kernel: string): void {

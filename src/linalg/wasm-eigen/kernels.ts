@@ -7,6 +7,7 @@
 // synchronously on first use where the host allows it (Node, workers); where it refuses (browser main threads
 // reject synchronous compiles over 4 KB) an asynchronous compile is started and callers use the JS kernels
 // until it lands; without WebAssembly SIMD they always use JS.
+import { decodeBase64 } from '../../backend/kernels/wasm-util.js';
 import { KERNELS_WASM_BASE64 } from './kernels-bytes.js';
 
 /** The kernels; same arguments and results as their namesakes in symmetric-eigen.ts. */
@@ -41,25 +42,18 @@ let compiled: WebAssembly.Module | null | undefined; // undefined: not tried yet
 let asyncCompileStarted = false;
 let instance: KernelExports | undefined;
 
-function decodeBytes(): Uint8Array {
-  const text = atob(KERNELS_WASM_BASE64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
 function kernelModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   compiled = null;
   if (typeof WebAssembly !== 'object') return null;
-  const bytes = decodeBytes();
+  const bytes = decodeBase64(KERNELS_WASM_BASE64);
   try {
-    compiled = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    compiled = new WebAssembly.Module(bytes);
   } catch {
     // A host limit on synchronous compiles, or no SIMD: try once asynchronously (a SIMD-less host fails again).
     if (!asyncCompileStarted) {
       asyncCompileStarted = true;
-      WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>).then(
+      WebAssembly.compile(bytes).then(
         (module) => {
           compiled = module;
         },

@@ -4,7 +4,7 @@
 // import (scripts/build-wasm.mjs refuses to emit one that has), so instantiating it writes nothing to the heap.
 // Unavailable (null) where WebAssembly SIMD is missing or the backend does not expose its memory; callers then use
 // stock tfjs kernels.
-import type { WasmBackend } from '../wasm-util.js';
+import { decodeBase64, type WasmBackend } from '../wasm-util.js';
 import { KERNELS_WASM_BASE64 } from './kernels-bytes.js';
 
 /** The module's exports. Pointers are byte offsets in the backend's heap; n counts float32 elements. */
@@ -43,12 +43,9 @@ function kernelModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   compiled = null;
   if (typeof WebAssembly !== 'object') return null;
-  const text = atob(KERNELS_WASM_BASE64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   try {
-    // 1.3 KB: under every host's limit for synchronous compiles; throws without SIMD support
-    compiled = new WebAssembly.Module(bytes);
+    // 2 KB: under every host's limit for synchronous compiles; throws without SIMD support
+    compiled = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
   } catch {
     compiled = null;
   }
