@@ -8,7 +8,14 @@ import { createDataset } from '../src/data/index.js';
 import { ADVERSARIAL_LOSS_NAMES } from '../src/losses/index.js';
 import { buildGan, orthogonalMatrix } from '../src/nn/index.js';
 import { Random } from '../src/random.js';
-import { LIPSCHITZ_NAMES, parseConfig, readLog, Trainer, trainRun } from '../src/train/index.js';
+import {
+  LIPSCHITZ_NAMES,
+  learningRateFactor,
+  parseConfig,
+  readLog,
+  Trainer,
+  trainRun,
+} from '../src/train/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'dppgan-train-'));
 
@@ -171,6 +178,44 @@ describe('Trainer', () => {
   });
 });
 
+describe('learning-rate decay', () => {
+  it('learningRateFactor: 1 before start, linear to 0 at end, 0 after; 1 without a decay', () => {
+    const decay = { kind: 'linear' as const, start: 2, end: 6 };
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((s) => learningRateFactor(s, decay))).toEqual([
+      1, 1, 1, 0.75, 0.5, 0.25, 0, 0,
+    ]);
+    expect(learningRateFactor(10_000, undefined)).toBe(1);
+  });
+
+  it('the Trainer steps with config lr × factor: full, then smaller, then 0 (the weights stop moving)', () => {
+    const config = toyConfig({ gdpp: { weight: 1 }, iterations: 6, lrDecay: { start: 2, end: 4 } });
+    const trainer = new Trainer(config, { dataset: createDataset(config.data) });
+    const lr = () => [
+      (trainer.optimizerG as unknown as { learningRate: number }).learningRate,
+      (trainer.optimizerD as unknown as { learningRate: number }).learningRate,
+    ];
+    const seen: number[][] = [];
+    const weights: Float32Array[][] = [weightsOf(trainer)];
+    for (let i = 0; i < 6; i++) {
+      trainer.trainStep();
+      seen.push(lr());
+      weights.push(weightsOf(trainer));
+    }
+    expect(seen).toEqual([
+      [1e-3, 1e-4],
+      [1e-3, 1e-4],
+      [1e-3, 1e-4],
+      [0.5e-3, 0.5e-4],
+      [0, 0],
+      [0, 0],
+    ]);
+    const moved = (a: Float32Array[], b: Float32Array[]) => a.some((w, i) => w.some((v, j) => v !== b[i][j]));
+    for (let s = 0; s < 4; s++) expect(moved(weights[s], weights[s + 1])).toBe(true);
+    expect(moved(weights[4], weights[6])).toBe(false);
+    trainer.dispose();
+  });
+});
+
 describe('resume', () => {
   const cases = {
     'simultaneous + GDPP + spectral norm': {
@@ -183,6 +228,10 @@ describe('resume', () => {
       schedule: 'alternating',
       nDis: 2,
       gdpp: { weight: 1 },
+    },
+    'learning-rate decay across the interruption': {
+      gdpp: { weight: 1 },
+      lrDecay: { start: 1, end: 6 },
     },
   };
   it.each(Object.entries(cases))(

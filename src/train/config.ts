@@ -10,6 +10,7 @@ import { dataSpecSchema } from '../data/index.js';
 import { usageError } from '../errors.js';
 import { ADVERSARIAL_LOSS_NAMES, labelSmoothingProblem } from '../losses/index.js';
 import { MODEL_NAMES } from '../nn/index.js';
+import type { LearningRateDecay } from './learning-rate.js';
 
 /** The Lipschitz controls a config may name (`"lipschitz"`). */
 export const LIPSCHITZ_NAMES = ['none', 'spectral-norm', 'weight-clip', 'gradient-penalty'] as const;
@@ -74,6 +75,17 @@ export const configSchema = z
     nDis: count.default(1),
     seed: z.number().int().min(0).default(1),
     optim: z.strictObject({ g: adamSchema(1e-3), d: adamSchema(1e-4) }).prefault({}),
+    /**
+     * Linear learning-rate decay of both optimisers from step `start` to 0 at step `end` (default: iterations).
+     * Absent: constant learning rates. No default is written, so older run configs keep their hash.
+     */
+    lrDecay: z
+      .strictObject({
+        kind: z.literal('linear').default('linear'),
+        start: z.number().int().min(0).default(0),
+        end: count.optional(),
+      })
+      .optional(),
     /** Weight clipping bound c (lipschitz "weight-clip"). */
     weightClip: positive.default(0.01),
     /** Gradient-penalty weight λ (lipschitz "gradient-penalty"). */
@@ -105,6 +117,17 @@ export const configSchema = z
         message: `expected 1 with "schedule": "simultaneous" (G and D take one step together), got ${config.nDis}`,
       });
     }
+    if (config.lrDecay && config.lrDecay.start >= (config.lrDecay.end ?? config.iterations)) {
+      const end =
+        config.lrDecay.end === undefined
+          ? `"iterations" (${config.iterations})`
+          : `"end" (${config.lrDecay.end})`;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lrDecay', 'start'],
+        message: `expected a step before ${end}, where the learning rate reaches 0, got ${config.lrDecay.start}`,
+      });
+    }
     const smoothing = config.labelSmoothing && labelSmoothingProblem(config.loss, config.labelSmoothing);
     if (smoothing) ctx.addIssue({ code: 'custom', path: ['labelSmoothing'], message: smoothing });
     if (typeof config.workers === 'number' && config.workers > config.batchSize) {
@@ -118,7 +141,10 @@ export const configSchema = z
 
 type ParsedConfig = z.output<typeof configSchema>;
 /** A config with every default filled in (what a run directory's config.json holds). */
-export type TrainConfig = Omit<ParsedConfig, 'schedule'> & { schedule: ScheduleName };
+export type TrainConfig = Omit<ParsedConfig, 'schedule' | 'lrDecay'> & {
+  schedule: ScheduleName;
+  lrDecay?: LearningRateDecay;
+};
 /** The `"gdpp"` entry of a resolved config (when GDPP is on). */
 export type GdppConfig = NonNullable<TrainConfig['gdpp']>;
 
@@ -189,11 +215,17 @@ export function parseConfig(input: unknown, source = 'config'): TrainConfig {
   return resolveDefaults(result.data);
 }
 
-/** Model-dependent defaults: the GDPP synthetic experiments update G and D simultaneously, as the official script. */
+/**
+ * Defaults that depend on other keys: the GDPP synthetic experiments update G and D simultaneously, as the
+ * official script; a learning-rate decay ends at the run's iterations unless it names its own end (written into
+ * the run's config.json, so a resume with more iterations keeps the schedule).
+ */
 function resolveDefaults(config: ParsedConfig): TrainConfig {
   const schedule =
     config.schedule ?? (config.model === 'mlp-gdpp' && config.nDis === 1 ? 'simultaneous' : 'alternating');
-  return { ...config, schedule };
+  const { lrDecay, ...rest } = config;
+  if (!lrDecay) return { ...rest, schedule };
+  return { ...rest, schedule, lrDecay: { ...lrDecay, end: lrDecay.end ?? config.iterations } };
 }
 
 /** Read and validate a JSON config file. */

@@ -24,6 +24,7 @@ import { clipWeights } from '../nn/weight-clip.js';
 import { Random, type RandomState } from '../random.js';
 import type { CheckpointData, NamedArray } from './checkpoint.js';
 import { configHash, type NanPolicy, type TrainConfig } from './config.js';
+import { learningRateFactor } from './learning-rate.js';
 
 /**
  * A numerical-guard event (one `log.jsonl` line): at `step`, `what` was NaN/±Inf — 'batch' (the real data), or
@@ -296,6 +297,7 @@ export class Trainer {
    * — or config.nanLimit faulty steps in a row, or non-finite weights under 'skip' — throws a runtime error.
    */
   trainStep(): StepStats {
+    this.applyLearningRates();
     const scalars: Scalars = {};
     const batch = this.config.batchSize;
     const faults: string[] = [];
@@ -564,11 +566,20 @@ export class Trainer {
     this.step = data.step;
   }
 
-  /** Set both Adam learning rates to config lr × scale. */
+  /** Set the rollback multiplier of both learning rates. */
   private setLrScale(scale: number): void {
     this.lrScale = scale;
-    (this.optimizerG as unknown as { learningRate: number }).learningRate = this.config.optim.g.lr * scale;
-    (this.optimizerD as unknown as { learningRate: number }).learningRate = this.config.optim.d.lr * scale;
+    this.applyLearningRates();
+  }
+
+  /**
+   * @internal Set both Adam learning rates for the update from this.step: config lr × lrScale × the decay
+   * factor (learning-rate.ts). Called at the start of every step (also by the data-parallel step).
+   */
+  applyLearningRates(): void {
+    const factor = this.lrScale * learningRateFactor(this.step, this.config.lrDecay);
+    (this.optimizerG as unknown as { learningRate: number }).learningRate = this.config.optim.g.lr * factor;
+    (this.optimizerD as unknown as { learningRate: number }).learningRate = this.config.optim.d.lr * factor;
   }
 
   /** Dispose the networks and optimisers. */

@@ -322,6 +322,7 @@ export class ParallelTrainer {
   async trainStep(): Promise<StepStats> {
     const { trainer } = this;
     const { config } = trainer;
+    trainer.applyLearningRates();
     const faults: string[] = [];
     const stats = { dLoss: Number.NaN, gLoss: Number.NaN, gAdversarial: Number.NaN } as Reduced & {
       gLoss: number;
