@@ -15,6 +15,7 @@ describe('experiments/synthetic configs', () => {
 
   it('hold every method on both datasets, and our tuned GDPP variant as files of their own', () => {
     const methods = ['gan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan', 'gdpp-gan-magnitude1'];
+    methods.push('gdpp-gan-magnitude1-decay');
     expect(files.sort()).toEqual(
       ['grid', 'ring'].flatMap((d) => methods.map((m) => `${d}-${m}.json`)).sort(),
     );
@@ -26,6 +27,15 @@ describe('experiments/synthetic configs', () => {
       const tuned = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1.json`));
       expect(tuned.gdpp?.magnitudeWeight).toBe(1);
       expect({ ...tuned, gdpp: { ...tuned.gdpp, magnitudeWeight: 1e-4 } }).toEqual(faithful);
+    }
+  });
+
+  it('the decay variants differ from the magnitude-1 ones only in a linear learning-rate decay over the second half', () => {
+    for (const data of ['ring', 'grid']) {
+      const magnitude1 = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1.json`));
+      const { lrDecay, ...rest } = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1-decay.json`));
+      expect(lrDecay).toEqual({ kind: 'linear', start: 12500, end: 25000 });
+      expect(rest).toEqual(magnitude1);
     }
   });
 

@@ -35,6 +35,7 @@ export const METHOD_NAMES: Record<string, string> = {
   'gdpp-gan': 'GDPP-GAN',
   'gdpp-sn-gan': 'GDPP+SN-GAN',
   'gdpp-gan-magnitude1': 'GDPP-GAN, magnitude weight 1 (ours)',
+  'gdpp-gan-magnitude1-decay': 'GDPP-GAN, magnitude 1 + lr decay (ours)',
 };
 const METHOD_ORDER = Object.keys(METHOD_NAMES);
 
