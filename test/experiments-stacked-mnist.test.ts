@@ -19,20 +19,23 @@ describe('experiments/stacked-mnist configs', () => {
 
   it('hold every method of the table, and our tuned GDPP variant as a file of its own', () => {
     expect(files.sort()).toEqual(
-      ['dcgan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan', 'gdpp-gan-magnitude1']
+      ['dcgan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan', 'gdpp-gan-magnitude1', 'gdpp-gan-magnitude10']
         .map((m) => `${m}.json`)
         .sort(),
     );
   });
 
-  it('the tuned variant differs from the faithful GDPP-GAN only in the magnitude weight (1 instead of 1e-4)', () => {
-    const faithful = loadConfigFile(join(dir, 'gdpp-gan.json'));
-    const tuned = loadConfigFile(join(dir, 'gdpp-gan-magnitude1.json'));
-    expect(tuned.gdpp?.magnitudeWeight).toBe(1);
-    expect({ ...tuned, gdpp: { ...tuned.gdpp, magnitudeWeight: 1e-4 } }).toEqual(faithful);
-  });
+  it.each([1, 10])(
+    'the tuned variant differs from the faithful GDPP-GAN only in the magnitude weight (%d instead of 1e-4)',
+    (weight) => {
+      const faithful = loadConfigFile(join(dir, 'gdpp-gan.json'));
+      const tuned = loadConfigFile(join(dir, `gdpp-gan-magnitude${weight}.json`));
+      expect(tuned.gdpp?.magnitudeWeight).toBe(weight);
+      expect({ ...tuned, gdpp: { ...tuned.gdpp, magnitudeWeight: 1e-4 } }).toEqual(faithful);
+    },
+  );
 
-  for (const file of files.filter((f) => f !== 'gdpp-gan-magnitude1.json')) {
+  for (const file of files.filter((f) => !f.startsWith('gdpp-gan-magnitude'))) {
     it(`${file} validates and follows the official protocol`, () => {
       const config = loadConfigFile(join(dir, file));
       const method = file.replace('.json', '');
