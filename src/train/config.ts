@@ -228,8 +228,14 @@ function resolveDefaults(config: ParsedConfig): TrainConfig {
   return { ...rest, schedule, lrDecay: { ...lrDecay, end: lrDecay.end ?? config.iterations } };
 }
 
-/** Read and validate a JSON config file. */
-export function loadConfigFile(file: string): TrainConfig {
+/**
+ * Read and validate a JSON config file. `overrides` (e.g. the command line's seed or iterations) replace the
+ * file's keys before defaults are resolved, so defaults that follow other keys (an lrDecay's end) follow them.
+ */
+export function loadConfigFile(
+  file: string,
+  overrides: Partial<Record<keyof TrainConfig, unknown>> = {},
+): TrainConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -257,7 +263,8 @@ export function loadConfigFile(file: string): TrainConfig {
       `${file}: not valid JSON${where} (${message.replace(/ in JSON at position \d+.*$/, '')}): fix the syntax; JSON has no comments, trailing commas, NaN or Infinity`,
     );
   }
-  return parseConfig(json, file);
+  const isObject = json !== null && typeof json === 'object' && !Array.isArray(json);
+  return parseConfig(isObject ? { ...(json as object), ...overrides } : json, file);
 }
 
 /** A key order independent JSON text. */

@@ -58,12 +58,11 @@ export function trainCommand(io: CliIo): Command {
       const runDir = opts.out ?? join('runs', basename(opts.config!, extname(opts.config!)));
       let config: TrainConfig | null = null;
       if (opts.config) {
-        config = loadConfigFile(opts.config);
         const overrides: Partial<TrainConfig> = {};
         if (opts.seed !== undefined) overrides.seed = opts.seed;
         if (opts.iterations !== undefined) overrides.iterations = opts.iterations;
         if (opts.workers !== undefined) overrides.workers = opts.workers;
-        config = parseConfig({ ...config, ...overrides }, opts.config);
+        config = loadConfigFile(opts.config, overrides);
       } else if (opts.seed !== undefined || opts.iterations !== undefined || opts.workers !== undefined) {
         // Resuming from the run's own config.json; --iterations may extend it.
         const saved = loadConfigFile(join(runDir, 'config.json'));
