@@ -90,22 +90,6 @@ describe('dppgan CLI (in-process)', () => {
     );
   });
 
-  it('--iterations applies before defaults are resolved: an lrDecay without an end ends at the new count', async () => {
-    const decayed = join(scratch, 'decay.json');
-    writeFileSync(
-      decayed,
-      JSON.stringify({ ...JSON.parse(readFileSync(toy, 'utf8')), lrDecay: { start: 2 } }),
-    );
-    const out = join(scratch, 'decay-run');
-    expect((await cli('train', '--config', decayed, '--out', out, '--iterations', '6')).code).toBe(0);
-    const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect([saved.iterations, saved.lrDecay]).toEqual([6, { kind: 'linear', start: 2, end: 6 }]);
-    const late = await cli('train', '--config', decayed, '--out', join(scratch, 'late'), '--iterations', '2');
-    expect(late.code).toBe(2);
-    expect(late.err).toMatch(/"lrDecay.start": expected a step before "iterations" \(2\)/);
-    oneLine(late.err);
-  });
-
   it('sample is deterministic: same run and seed → byte-identical .json, .csv and .png', async () => {
     for (const ext of ['json', 'csv', 'png']) {
       const a = join(scratch, `a.${ext}`);

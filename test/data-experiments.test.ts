@@ -34,7 +34,7 @@ describe('experiments/synthetic configs', () => {
     for (const data of ['ring', 'grid']) {
       const magnitude1 = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1.json`));
       const { lrDecay, ...rest } = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1-decay.json`));
-      expect(lrDecay).toEqual({ kind: 'linear', start: 12500, end: 25000 });
+      expect(lrDecay).toEqual({ kind: 'linear', from: 0.5 });
       expect(rest).toEqual(magnitude1);
     }
   });

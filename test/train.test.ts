@@ -179,16 +179,20 @@ describe('Trainer', () => {
 });
 
 describe('learning-rate decay', () => {
-  it('learningRateFactor: 1 before start, linear to 0 at end, 0 after; 1 without a decay', () => {
-    const decay = { kind: 'linear' as const, start: 2, end: 6 };
-    expect([0, 1, 2, 3, 4, 5, 6, 7].map((s) => learningRateFactor(s, decay))).toEqual([
-      1, 1, 1, 0.75, 0.5, 0.25, 0, 0,
-    ]);
-    expect(learningRateFactor(10_000, undefined)).toBe(1);
+  it('learningRateFactor: 1 before round(from·T), linear to 0 at T, 0 after; 1 without a decay', () => {
+    const factors = (T: number, from: number, steps: number) =>
+      Array.from({ length: steps }, (_, s) => learningRateFactor(s, T, { kind: 'linear', from }));
+    expect(factors(10, 0.2, 12)).toEqual([1, 1, 1, 0.875, 0.75, 0.625, 0.5, 0.375, 0.25, 0.125, 0, 0]);
+    expect(factors(4, 0, 5)).toEqual([1, 0.75, 0.5, 0.25, 0]);
+    // 0.57·100 is 56.99999999999999 in floating point: the start is still step 57
+    expect(factors(100, 0.57, 59).slice(55)).toEqual([1, 1, 1, 1 - 1 / 43]);
+    // from just below 1 still leaves the last step at the full rate and none at 0 within the run
+    expect(factors(3, 0.999, 4)).toEqual([1, 1, 1, 0]);
+    expect(learningRateFactor(10_000, 100, undefined)).toBe(1);
   });
 
   it('the Trainer steps with config lr × factor: full, then smaller, then 0 (the weights stop moving)', () => {
-    const config = toyConfig({ gdpp: { weight: 1 }, iterations: 6, lrDecay: { start: 2, end: 4 } });
+    const config = toyConfig({ gdpp: { weight: 1 }, iterations: 4, lrDecay: { from: 0.5 } });
     const trainer = new Trainer(config, { dataset: createDataset(config.data) });
     const lr = () => [
       (trainer.optimizerG as unknown as { learningRate: number }).learningRate,
@@ -231,7 +235,7 @@ describe('resume', () => {
     },
     'learning-rate decay across the interruption': {
       gdpp: { weight: 1 },
-      lrDecay: { start: 1, end: 6 },
+      lrDecay: { from: 0.2 },
     },
   };
   it.each(Object.entries(cases))(

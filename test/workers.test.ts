@@ -146,7 +146,7 @@ describe('workers = 2 trains as workers = 1', () => {
   // GDPP training amplifies any float perturbation (eigenvectors of nearly degenerate kernels): one thread with
   // ONE weight entry changed by 1e-6 relative drifts to ~2e-4 relative by step 50, so 50 steps cannot be held to
   // 1e-4 — 10 steps, alternating with nDis 2 and spectral norm (u from replica 0) can.
-  // With a learning-rate decay from step 4: the main thread's optimisers follow it as one thread's do.
+  // With a learning-rate decay after 4 of 10 steps: the main thread's optimisers follow it as one thread's do.
   it('GDPP-GAN (alternating, nDis 2, spectral norm, lr decay): 10 steps within 1e-4 relative, same GDPP values', async () => {
     const { one, two, a, b } = await trainBoth(
       {
@@ -154,7 +154,8 @@ describe('workers = 2 trains as workers = 1', () => {
         schedule: 'alternating',
         nDis: 2,
         lipschitz: 'spectral-norm',
-        lrDecay: { start: 4, end: 12 },
+        iterations: 12,
+        lrDecay: { from: 0.34 }, // rates × 1 for steps 0–3, then 7/8, 6/8, … (start round(0.34·12) = 4)
       },
       10,
     );

@@ -10,7 +10,6 @@ import { dataSpecSchema } from '../data/index.js';
 import { usageError } from '../errors.js';
 import { ADVERSARIAL_LOSS_NAMES, labelSmoothingProblem } from '../losses/index.js';
 import { MODEL_NAMES } from '../nn/index.js';
-import type { LearningRateDecay } from './learning-rate.js';
 
 /** The Lipschitz controls a config may name (`"lipschitz"`). */
 export const LIPSCHITZ_NAMES = ['none', 'spectral-norm', 'weight-clip', 'gradient-penalty'] as const;
@@ -76,15 +75,11 @@ export const configSchema = z
     seed: z.number().int().min(0).default(1),
     optim: z.strictObject({ g: adamSchema(1e-3), d: adamSchema(1e-4) }).prefault({}),
     /**
-     * Linear learning-rate decay of both optimisers from step `start` to 0 at step `end` (default: iterations).
-     * Absent: constant learning rates. No default is written, so older run configs keep their hash.
+     * Linear learning-rate decay of both optimisers to 0 at the last step, starting after the `from` fraction of
+     * the iterations. Absent: constant learning rates. No default is written, so older run configs keep their hash.
      */
     lrDecay: z
-      .strictObject({
-        kind: z.literal('linear').default('linear'),
-        start: z.number().int().min(0).default(0),
-        end: count.optional(),
-      })
+      .strictObject({ kind: z.literal('linear').default('linear'), from: unitInterval.default(0) })
       .optional(),
     /** Weight clipping bound c (lipschitz "weight-clip"). */
     weightClip: positive.default(0.01),
@@ -117,17 +112,6 @@ export const configSchema = z
         message: `expected 1 with "schedule": "simultaneous" (G and D take one step together), got ${config.nDis}`,
       });
     }
-    if (config.lrDecay && config.lrDecay.start >= (config.lrDecay.end ?? config.iterations)) {
-      const end =
-        config.lrDecay.end === undefined
-          ? `"iterations" (${config.iterations})`
-          : `"end" (${config.lrDecay.end})`;
-      ctx.addIssue({
-        code: 'custom',
-        path: ['lrDecay', 'start'],
-        message: `expected a step before ${end}, where the learning rate reaches 0, got ${config.lrDecay.start}`,
-      });
-    }
     const smoothing = config.labelSmoothing && labelSmoothingProblem(config.loss, config.labelSmoothing);
     if (smoothing) ctx.addIssue({ code: 'custom', path: ['labelSmoothing'], message: smoothing });
     if (typeof config.workers === 'number' && config.workers > config.batchSize) {
@@ -141,10 +125,7 @@ export const configSchema = z
 
 type ParsedConfig = z.output<typeof configSchema>;
 /** A config with every default filled in (what a run directory's config.json holds). */
-export type TrainConfig = Omit<ParsedConfig, 'schedule' | 'lrDecay'> & {
-  schedule: ScheduleName;
-  lrDecay?: LearningRateDecay;
-};
+export type TrainConfig = Omit<ParsedConfig, 'schedule'> & { schedule: ScheduleName };
 /** The `"gdpp"` entry of a resolved config (when GDPP is on). */
 export type GdppConfig = NonNullable<TrainConfig['gdpp']>;
 
@@ -215,17 +196,11 @@ export function parseConfig(input: unknown, source = 'config'): TrainConfig {
   return resolveDefaults(result.data);
 }
 
-/**
- * Defaults that depend on other keys: the GDPP synthetic experiments update G and D simultaneously, as the
- * official script; a learning-rate decay ends at the run's iterations unless it names its own end (written into
- * the run's config.json, so a resume with more iterations keeps the schedule).
- */
+/** Model-dependent defaults: the GDPP synthetic experiments update G and D simultaneously, as the official script. */
 function resolveDefaults(config: ParsedConfig): TrainConfig {
   const schedule =
     config.schedule ?? (config.model === 'mlp-gdpp' && config.nDis === 1 ? 'simultaneous' : 'alternating');
-  const { lrDecay, ...rest } = config;
-  if (!lrDecay) return { ...rest, schedule };
-  return { ...rest, schedule, lrDecay: { ...lrDecay, end: lrDecay.end ?? config.iterations } };
+  return { ...config, schedule };
 }
 
 /**

@@ -1,21 +1,27 @@
-// Learning-rate decay (config "lrDecay"): both Adam learning rates follow the config's lr until step `start`,
-// then fall linearly to 0 at step `end` (default: the run's iterations), as mimicry's lr_decay="linear" and
-// the linear decay of many GAN codebases. The factor of the update that takes the trainer from step s to s + 1:
-//   f(s) = 1                                       for s < start
-//        = max(0, 1 − (s − start) / (end − start))  otherwise
-// It depends on the step alone, so a resumed run continues the same schedule.
+// Learning-rate decay (config "lrDecay"): both Adam learning rates follow the config's lr for the first `from`
+// fraction of the run's iterations T, then fall linearly to 0 at step T, like mimicry's lr_decay="linear"
+// (from 0) and the "constant, then linear decay" schedules of many GAN codebases. The factor of the update
+// that takes the trainer from step s to s + 1, with start = round(from·T) (at most T − 1):
+//   f(s) = 1                                      for s < start
+//        = max(0, 1 − (s − start) / (T − start))   otherwise
+// It depends on the step and T alone, so a resumed run continues the same schedule (a resume that changes
+// `iterations` stretches what is left of it).
 
-/** The `"lrDecay"` entry of a resolved config. */
+/** The `"lrDecay"` entry of a config. */
 export interface LearningRateDecay {
   kind: 'linear';
-  /** Last step at full learning rate. */
-  start: number;
-  /** Step at which the learning rate reaches 0. */
-  end: number;
+  /** Fraction of the iterations trained at the full rate, in [0, 1). */
+  from: number;
 }
 
-/** The learning-rate multiplier of the update from step `step` to `step + 1` (1 without a decay). */
-export function learningRateFactor(step: number, decay: LearningRateDecay | undefined): number {
-  if (decay === undefined || step < decay.start) return 1;
-  return Math.max(0, 1 - (step - decay.start) / (decay.end - decay.start));
+/** The learning-rate multiplier of the update from step `step` to `step + 1` of `iterations` (1 without a decay). */
+export function learningRateFactor(
+  step: number,
+  iterations: number,
+  decay: LearningRateDecay | undefined,
+): number {
+  if (decay === undefined) return 1;
+  const start = Math.min(iterations - 1, Math.round(decay.from * iterations));
+  if (step < start) return 1;
+  return Math.max(0, 1 - (step - start) / (iterations - start));
 }

@@ -577,7 +577,7 @@ export class Trainer {
    * factor (learning-rate.ts). Called at the start of every step (also by the data-parallel step).
    */
   applyLearningRates(): void {
-    const factor = this.lrScale * learningRateFactor(this.step, this.config.lrDecay);
+    const factor = this.lrScale * learningRateFactor(this.step, this.config.iterations, this.config.lrDecay);
     (this.optimizerG as unknown as { learningRate: number }).learningRate = this.config.optim.g.lr * factor;
     (this.optimizerD as unknown as { learningRate: number }).learningRate = this.config.optim.d.lr * factor;
   }

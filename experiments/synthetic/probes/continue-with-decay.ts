@@ -5,7 +5,7 @@
 //   npx tsx experiments/synthetic/probes/continue-with-decay.ts RUN_DIR [K = 5000] [E = 1000]
 import { evaluateMixture } from '../../../src/metrics/index.js';
 import { Random } from '../../../src/random.js';
-import { openRun } from '../../../src/train/index.js';
+import { learningRateFactor, openRun } from '../../../src/train/index.js';
 
 const [runDir, stepsArg = '5000', everyArg = '1000'] = process.argv.slice(2);
 if (!runDir) {
@@ -16,9 +16,14 @@ const steps = Number(stepsArg);
 const every = Number(everyArg);
 const trainer = await openRun(runDir);
 const start = trainer.step;
-// The Trainer applies config.lrDecay before every step (learning-rate.ts); this in-memory run gets one that
-// starts now (the run's own config.json and checkpoint are not touched).
-trainer.config.lrDecay = { kind: 'linear', start, end: start + steps };
+const { g, d } = trainer.config.optim;
+// The Trainer sets its rates before every step; here they fall linearly from the config's to 0 over the `steps`
+// steps after the checkpoint (the run's own config.json and checkpoint are not touched).
+trainer.applyLearningRates = () => {
+  const factor = learningRateFactor(trainer.step - start, steps, { kind: 'linear', from: 0 });
+  (trainer.optimizerG as unknown as { learningRate: number }).learningRate = g.lr * factor;
+  (trainer.optimizerD as unknown as { learningRate: number }).learningRate = d.lr * factor;
+};
 
 function evaluate(label: string): void {
   const generated = trainer.generate(2500, new Random(0));
