@@ -77,6 +77,20 @@ describe('config schema', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('loadConfigFile: overrides replace the file keys before validation', () => {
+    const file = join(scratch, 'override.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ data: 'ring', model: 'mlp-gdpp', batchSize: 4, workers: 8, seed: 3 }),
+    );
+    expect(() => loadConfigFile(file)).toThrow(/"workers": expected at most "batchSize" \(4\)/);
+    const config = loadConfigFile(file, { workers: 2, seed: 9, iterations: 7 });
+    expect([config.workers, config.seed, config.iterations]).toEqual([2, 9, 7]);
+    const array = join(scratch, 'array.json');
+    writeFileSync(array, '[1, 2]');
+    expect(() => loadConfigFile(array, { seed: 1 })).toThrow(/array\.json: expected object, got an array/);
+  });
+
   it('loadConfigFile: a missing file and invalid JSON are one-line usage errors', () => {
     expect(() => loadConfigFile(join(scratch, 'none.json'))).toThrow(
       /cannot read config file .*none\.json: no such file/,

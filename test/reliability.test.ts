@@ -21,6 +21,7 @@ import { createDataset, type Dataset } from '../src/data/index.js';
 import { DppganError } from '../src/errors.js';
 import type { Random } from '../src/random.js';
 import {
+  learningRateFactor,
   loadCheckpoint,
   parseConfig,
   readEvents,
@@ -210,37 +211,56 @@ describe('numerical guard', () => {
     expect(loadCheckpoint(out).step).toBe(events[0].step - 1);
   });
 
-  it('nanPolicy "rollback": corrupted weights → back to the last checkpoint with halved learning rates, run finishes', async () => {
-    const config = toyConfig({ nanPolicy: 'rollback', iterations: 10, checkpointEvery: 4, logEvery: 1 });
-    const runDir = join(scratch, 'rollback');
-    let injected = false;
-    const warnings: string[] = [];
-    const result = await trainRun(config, {
-      runDir,
-      onWarning: (message) => warnings.push(message),
-      onStep: (stats, trainer) => {
-        if (stats.step === 5 && !injected) {
-          injected = true; // a NaN appears in the weights from outside (bit flip, bad custom layer, …)
-          const w = trainer.gan.discriminator.trainableVariables()[0];
-          const values = w.dataSync().slice();
-          values[0] = Number.NaN;
-          w.assign(tf.tensor(values, w.shape));
-        }
-      },
-    });
-    expect(result.trainer.step).toBe(10);
-    expect(result.trainer.lrScale).toBe(0.5);
-    const optimizerD = result.trainer.optimizerD as unknown as { learningRate: number };
-    expect(optimizerD.learningRate).toBe(config.optim.d.lr / 2);
-    expect(allFinite(weightsOf(result.trainer))).toBe(true);
-    result.trainer.dispose();
-    const log = join(runDir, 'log.jsonl');
-    expect(readEvents(log)).toEqual([{ event: 'nonfinite', step: 6, what: 'D weights', action: 'rollback' }]);
-    expect(readLog(log).map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(warnings).toEqual([expect.stringMatching(/rolled back to step 4 with learning rates × 0\.5/)]);
-    expect(checkpointFinite(runDir)).toBe(true);
-    expect(loadCheckpoint(runDir).state.lrScale).toBe(0.5);
-  });
+  it.each([
+    ['constant rates', undefined],
+    ['a learning-rate decay over the second half', { from: 0.5 }],
+  ])(
+    'nanPolicy "rollback" (%s): corrupted weights → back to the last checkpoint with halved learning rates, run finishes',
+    async (name, lrDecay) => {
+      const config = toyConfig({
+        nanPolicy: 'rollback',
+        iterations: 10,
+        checkpointEvery: 4,
+        logEvery: 1,
+        lrDecay,
+      });
+      const runDir = join(scratch, `rollback-${name.replace(/\W+/g, '-')}`);
+      let injected = false;
+      const warnings: string[] = [];
+      const rates: number[] = []; // D's rate of each logged step's update
+      const result = await trainRun(config, {
+        runDir,
+        onWarning: (message) => warnings.push(message),
+        onStep: (stats, trainer) => {
+          rates[stats.step] = (trainer.optimizerD as unknown as { learningRate: number }).learningRate;
+          if (stats.step === 5 && !injected) {
+            injected = true; // a NaN appears in the weights from outside (bit flip, bad custom layer, …)
+            const w = trainer.gan.discriminator.trainableVariables()[0];
+            const values = w.dataSync().slice();
+            values[0] = Number.NaN;
+            w.assign(tf.tensor(values, w.shape));
+          }
+        },
+      });
+      expect(result.trainer.step).toBe(10);
+      expect(result.trainer.lrScale).toBe(0.5);
+      // the update from step t ran at lr × scale × decay factor(t): scale 1 up to the rollback (to step 4), ½ after
+      const expected = (step: number) =>
+        config.optim.d.lr * (step <= 4 ? 1 : 0.5) * learningRateFactor(step - 1, 10, config.lrDecay);
+      expect(rates.slice(1)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(expected));
+      if (lrDecay) expect(rates[10]).toBeCloseTo(config.optim.d.lr * 0.5 * 0.2, 15);
+      expect(allFinite(weightsOf(result.trainer))).toBe(true);
+      result.trainer.dispose();
+      const log = join(runDir, 'log.jsonl');
+      expect(readEvents(log)).toEqual([
+        { event: 'nonfinite', step: 6, what: 'D weights', action: 'rollback' },
+      ]);
+      expect(readLog(log).map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(warnings).toEqual([expect.stringMatching(/rolled back to step 4 with learning rates × 0\.5/)]);
+      expect(checkpointFinite(runDir)).toBe(true);
+      expect(loadCheckpoint(runDir).state.lrScale).toBe(0.5);
+    },
+  );
 
   it('a checkpoint with a non-finite weight is never written: the run stops in one line, the last one stays', async () => {
     const config = toyConfig({ iterations: 10, checkpointEvery: 2, logEvery: 1 });

@@ -204,8 +204,9 @@ function resolveDefaults(config: ParsedConfig): TrainConfig {
 }
 
 /**
- * Read and validate a JSON config file. `overrides` (e.g. the command line's seed or iterations) replace the
- * file's keys before defaults are resolved, so defaults that follow other keys (an lrDecay's end) follow them.
+ * Read and validate a JSON config file. `overrides` (the command line's --seed, --iterations, --workers) replace
+ * the file's keys before it is validated, so the checks that relate keys (e.g. workers ≤ batchSize) see the
+ * values the run will use.
  */
 export function loadConfigFile(
   file: string,

@@ -4,8 +4,8 @@
 // that takes the trainer from step s to s + 1, with start = round(from·T) (at most T − 1):
 //   f(s) = 1                                      for s < start
 //        = max(0, 1 − (s − start) / (T − start))   otherwise
-// It depends on the step and T alone, so a resumed run continues the same schedule (a resume that changes
-// `iterations` stretches what is left of it).
+// It depends on the step and T alone, so a resumed run continues the same schedule. A resume that changes
+// `iterations` recomputes it for the new T: the rate of a run extended late in its decay rises again.
 
 /** The `"lrDecay"` entry of a config. */
 export interface LearningRateDecay {

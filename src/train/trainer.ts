@@ -561,9 +561,9 @@ export class Trainer {
         this.random[name].setState(state.random[name]);
       }
     }
-    this.setLrScale(mode === 'rollback' ? this.lrScale / 2 : (state.lrScale ?? 1));
     this.faultsInARow = 0;
     this.step = data.step;
+    this.setLrScale(mode === 'rollback' ? this.lrScale / 2 : (state.lrScale ?? 1)); // rates for this step
   }
 
   /** Set the rollback multiplier of both learning rates. */

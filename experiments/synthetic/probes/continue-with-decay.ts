@@ -1,28 +1,32 @@
 // Probe behind the "*-gdpp-gan-magnitude1-decay" configs (experiments/synthetic/README.md): continue a
-// finished run for K more steps with both learning rates × (1 − k/K), k = 0 … K − 1, and evaluate every E steps
-// exactly as `dppgan bench synthetic` does (2,500 samples from latent seed 0, real reference from its 'real'
-// fork). Works on a copy in memory: the run directory is only read.
-//   npx tsx experiments/synthetic/probes/continue-with-decay.ts RUN_DIR [K = 5000] [E = 1000]
+// finished run for K more steps with both learning rates × (1 − k/K), k = 0 … K − 1 — or, with --constant,
+// at the run's own rates (the control arm) — and evaluate every E steps exactly as `dppgan bench synthetic`
+// does (2,500 samples from latent seed 0, real reference from its 'real' fork). Works in memory: the run
+// directory is only read.
+//   npx tsx experiments/synthetic/probes/continue-with-decay.ts RUN_DIR [K = 5000] [E = 1000] [--constant]
 import { evaluateMixture } from '../../../src/metrics/index.js';
 import { Random } from '../../../src/random.js';
 import { learningRateFactor, openRun } from '../../../src/train/index.js';
 
-const [runDir, stepsArg = '5000', everyArg = '1000'] = process.argv.slice(2);
-if (!runDir) {
-  console.error('usage: continue-with-decay.ts RUN_DIR [steps] [evaluate-every]');
-  process.exit(2);
-}
+const args = process.argv.slice(2);
+const constant = args.includes('--constant');
+const [runDir, stepsArg = '5000', everyArg = '1000'] = args.filter((a) => a !== '--constant');
 const steps = Number(stepsArg);
 const every = Number(everyArg);
+if (!runDir || !Number.isInteger(steps) || steps < 1 || !Number.isInteger(every) || every < 1) {
+  console.error('usage: continue-with-decay.ts RUN_DIR [steps ≥ 1] [evaluate-every ≥ 1] [--constant]');
+  process.exit(2);
+}
 const trainer = await openRun(runDir);
 const start = trainer.step;
 const { g, d } = trainer.config.optim;
-// The Trainer sets its rates before every step; here they fall linearly from the config's to 0 over the `steps`
-// steps after the checkpoint (the run's own config.json and checkpoint are not touched).
+const scale = trainer.lrScale; // < 1 when the run was rolled back by its numerical guard
+// The Trainer sets its rates before every step; here they fall linearly from the run's to 0 over the `steps`
+// steps after the checkpoint (or stay, --constant).
 trainer.applyLearningRates = () => {
-  const factor = learningRateFactor(trainer.step - start, steps, { kind: 'linear', from: 0 });
-  (trainer.optimizerG as unknown as { learningRate: number }).learningRate = g.lr * factor;
-  (trainer.optimizerD as unknown as { learningRate: number }).learningRate = d.lr * factor;
+  const factor = constant ? 1 : learningRateFactor(trainer.step - start, steps, { kind: 'linear', from: 0 });
+  (trainer.optimizerG as unknown as { learningRate: number }).learningRate = g.lr * scale * factor;
+  (trainer.optimizerD as unknown as { learningRate: number }).learningRate = d.lr * scale * factor;
 };
 
 function evaluate(label: string): void {
@@ -33,7 +37,7 @@ function evaluate(label: string): void {
   );
 }
 
-evaluate(`step ${start}`);
+evaluate(`step ${start}${constant ? ' (constant rates)' : ' (rates decaying to 0)'}`);
 for (let k = 1; k <= steps; k++) {
   trainer.trainStep();
   if (k % every === 0) evaluate(`+${k}`);
