@@ -297,6 +297,7 @@ describe('bench stacked-mnist planning', () => {
       'GDPP-GAN',
       'GDPP+SN-GAN',
       'GDPP-GAN, magnitude weight 1 (ours)',
+      'GDPP-GAN, magnitude weight 10 (ours)',
     ]);
     expect(short.outputs.json).toBe(paper.outputs.json);
     expect(() => planStackedMnistBench({ ...base, protocol: 'paper', iterations: 20 })).toThrow(
