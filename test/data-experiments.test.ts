@@ -15,7 +15,7 @@ describe('experiments/synthetic configs', () => {
 
   it('hold every method on both datasets, and our tuned GDPP variant as files of their own', () => {
     const methods = ['gan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan', 'gdpp-gan-magnitude1'];
-    methods.push('gdpp-gan-magnitude1-decay');
+    methods.push('gdpp-gan-magnitude1-decay', 'gdpp-gan-magnitude1-40k');
     expect(files.sort()).toEqual(
       ['grid', 'ring'].flatMap((d) => methods.map((m) => `${d}-${m}.json`)).sort(),
     );
@@ -27,6 +27,15 @@ describe('experiments/synthetic configs', () => {
       const tuned = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1.json`));
       expect(tuned.gdpp?.magnitudeWeight).toBe(1);
       expect({ ...tuned, gdpp: { ...tuned.gdpp, magnitudeWeight: 1e-4 } }).toEqual(faithful);
+    }
+  });
+
+  it('the 40k variants differ from the magnitude-1 ones only in their iterations (40,000 instead of 25,000)', () => {
+    for (const data of ['ring', 'grid']) {
+      const magnitude1 = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1.json`));
+      const long = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1-40k.json`));
+      expect(long.iterations).toBe(40000);
+      expect({ ...long, iterations: 25000 }).toEqual(magnitude1);
     }
   });
 
