@@ -577,9 +577,14 @@ export class Trainer {
    * factor (learning-rate.ts). Called at the start of every step (also by the data-parallel step).
    */
   applyLearningRates(): void {
-    const factor = this.lrScale * learningRateFactor(this.step, this.config.iterations, this.config.lrDecay);
-    (this.optimizerG as unknown as { learningRate: number }).learningRate = this.config.optim.g.lr * factor;
-    (this.optimizerD as unknown as { learningRate: number }).learningRate = this.config.optim.d.lr * factor;
+    this.scaleLearningRates(learningRateFactor(this.step, this.config.iterations, this.config.lrDecay));
+  }
+
+  /** @internal Set both Adam learning rates to config lr × lrScale × `factor`. */
+  scaleLearningRates(factor: number): void {
+    const scale = this.lrScale * factor;
+    (this.optimizerG as unknown as { learningRate: number }).learningRate = this.config.optim.g.lr * scale;
+    (this.optimizerD as unknown as { learningRate: number }).learningRate = this.config.optim.d.lr * scale;
   }
 
   /** Dispose the networks and optimisers. */

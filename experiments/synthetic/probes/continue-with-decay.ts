@@ -19,15 +19,12 @@ if (!runDir || !Number.isInteger(steps) || steps < 1 || !Number.isInteger(every)
 }
 const trainer = await openRun(runDir);
 const start = trainer.step;
-const { g, d } = trainer.config.optim;
-const scale = trainer.lrScale; // < 1 when the run was rolled back by its numerical guard
-// The Trainer sets its rates before every step; here they fall linearly from the run's to 0 over the `steps`
-// steps after the checkpoint (or stay, --constant).
-trainer.applyLearningRates = () => {
-  const factor = constant ? 1 : learningRateFactor(trainer.step - start, steps, { kind: 'linear', from: 0 });
-  (trainer.optimizerG as unknown as { learningRate: number }).learningRate = g.lr * scale * factor;
-  (trainer.optimizerD as unknown as { learningRate: number }).learningRate = d.lr * scale * factor;
-};
+// The Trainer sets its rates before every step; here they fall linearly from the run's (its rollback scale
+// included) to 0 over the `steps` steps after the checkpoint (or stay, --constant).
+trainer.applyLearningRates = () =>
+  trainer.scaleLearningRates(
+    constant ? 1 : learningRateFactor(trainer.step - start, steps, { kind: 'linear', from: 0 }),
+  );
 
 function evaluate(label: string): void {
   const generated = trainer.generate(2500, new Random(0));
