@@ -10,8 +10,11 @@ import {
   type BenchTask,
   planBench,
   type SyntheticResults,
+  type SyntheticSeedResult,
   secPerIterFromLog,
   seedsCell,
+  syntheticMarkdown,
+  syntheticRow,
   taskState,
   trainArgs,
 } from '../src/cli/bench/synthetic.js';
@@ -160,6 +163,49 @@ describe('bench helpers', () => {
     ]);
     expect(trainArgs(task, 'resume').at(-1)).toBe('--resume');
     expect(trainArgs(task, 'restart').at(-1)).toBe('--force');
+  });
+
+  it('rounds a mean ± std once, when the table prints it', () => {
+    // Modes 25, 23, 25: std = 1.1547. Rounding it to 2 decimals first (1.15, stored as 1.1499…) printed "1.1".
+    const seed = (n: number, modes: number): SyntheticSeedResult => ({
+      seed: n,
+      modes,
+      hq: 80 + n,
+      secPerIter: 0.01,
+      totalModes: 25,
+      slicedWasserstein: 0.1,
+      reverseKl: 1,
+      modeKl: 0,
+      step: 20,
+      trainSeconds: 1,
+      runDir: `r${n}`,
+    });
+    const experiment = {
+      dataset: 'grid',
+      slug: 'gan',
+      method: 'GAN',
+      file: join(scratch, 'grid-gan.json'),
+      iterations: 20,
+    };
+    const row = syntheticRow(experiment, 'short', 20, 3, [seed(1, 25), seed(2, 23), seed(3, 25)], scratch);
+    expect(row.modesStd).toBeCloseTo(2 / Math.sqrt(3), 12);
+    const md = syntheticMarkdown(
+      {
+        command: 'x',
+        machine: 'm',
+        machineInfo: {},
+        date: 'd',
+        protocol: 'short',
+        samples: 2500,
+        wallSeconds: 1,
+        trainSeconds: 1,
+        gdppOverhead: [],
+        rows: [row],
+      },
+      null,
+    );
+    expect(md).toContain('| 24.3 ± 1.2 |');
+    expect(md).not.toContain('± 1.1 |');
   });
 
   it('takes seconds per iteration as the median past each process warm-up', () => {

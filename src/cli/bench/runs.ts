@@ -372,14 +372,12 @@ export function roundOrNull(value: number | null | undefined, digits: number): n
   return value === null || value === undefined ? null : round(value, digits);
 }
 
-/** Mean ± sample std (n − 1) of one field over the finished seeds, both rounded to `digits`; null if none has it. */
-export function seedStat<T>(
-  perSeed: readonly T[],
-  key: keyof T,
-  digits: number,
-): { mean: number; std: number } | null {
-  const s = meanStd(perSeed.map((r) => r[key] as number | null));
-  return s ? { mean: round(s.mean, digits), std: round(s.std, digits) } : null;
+/**
+ * Mean ± sample std (n − 1) of one field over the finished seeds, unrounded; null if none has it.
+ * Tables round once, when they print (rounding here first and again there turned a std of 1.1547 into "1.1").
+ */
+export function seedStat<T>(perSeed: readonly T[], key: keyof T): { mean: number; std: number } | null {
+  return meanStd(perSeed.map((r) => r[key] as number | null));
 }
 
 /** A table cell: `v` with `digits` decimals; '–' for null, undefined or non-finite. */

@@ -530,14 +530,14 @@ export function stackedMnistRow(
   perSeed: StackedMnistSeedResult[],
   context: { baseDir: string; command: string; date: string; samples: number },
 ): StackedMnistRow {
-  const modes = seedStat(perSeed, 'modes', 2);
-  const kl = seedStat(perSeed, 'kl', 4);
-  const fid = seedStat(perSeed, 'fid', 4);
-  const kid = seedStat(perSeed, 'kid', 6);
-  const userFid = seedStat(perSeed, 'userFid', 4);
-  const userKid = seedStat(perSeed, 'userKid', 6);
-  const score = seedStat(perSeed, 'classifierScore', 4);
-  const spi = seedStat(perSeed, 'secPerIter', 5);
+  const modes = seedStat(perSeed, 'modes');
+  const kl = seedStat(perSeed, 'kl');
+  const fid = seedStat(perSeed, 'fid');
+  const kid = seedStat(perSeed, 'kid');
+  const userFid = seedStat(perSeed, 'userFid');
+  const userKid = seedStat(perSeed, 'userKid');
+  const score = seedStat(perSeed, 'classifierScore');
+  const spi = seedStat(perSeed, 'secPerIter');
   return {
     method: task.experiment.method,
     dataset: 'stacked-mnist',

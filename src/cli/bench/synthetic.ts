@@ -246,11 +246,11 @@ export function syntheticRow(
   perSeed: SyntheticSeedResult[],
   baseDir: string,
 ): SyntheticRow {
-  const modes = seedStat(perSeed, 'modes', 2);
-  const hq = seedStat(perSeed, 'hq', 2);
-  const sw = seedStat(perSeed, 'slicedWasserstein', 5);
-  const rkl = seedStat(perSeed, 'reverseKl', 4);
-  const spi = seedStat(perSeed, 'secPerIter', 5);
+  const modes = seedStat(perSeed, 'modes');
+  const hq = seedStat(perSeed, 'hq');
+  const sw = seedStat(perSeed, 'slicedWasserstein');
+  const rkl = seedStat(perSeed, 'reverseKl');
+  const spi = seedStat(perSeed, 'secPerIter');
   return {
     method: experiment.method,
     dataset: experiment.dataset,
