@@ -232,7 +232,7 @@ describe('numerical guard', () => {
         runDir,
         onWarning: (message) => warnings.push(message),
         onStep: (stats, trainer) => {
-          rates[stats.step] = (trainer.optimizerD as unknown as { learningRate: number }).learningRate;
+          rates[stats.step] = trainer.learningRates().d;
           if (stats.step === 5 && !injected) {
             injected = true; // a NaN appears in the weights from outside (bit flip, bad custom layer, …)
             const w = trainer.gan.discriminator.trainableVariables()[0];

@@ -194,10 +194,10 @@ describe('learning-rate decay', () => {
   it('the Trainer steps with config lr × factor: full, then smaller, then 0 (the weights stop moving)', () => {
     const config = toyConfig({ gdpp: { weight: 1 }, iterations: 4, lrDecay: { from: 0.5 } });
     const trainer = new Trainer(config, { dataset: createDataset(config.data) });
-    const lr = () => [
-      (trainer.optimizerG as unknown as { learningRate: number }).learningRate,
-      (trainer.optimizerD as unknown as { learningRate: number }).learningRate,
-    ];
+    const lr = () => {
+      const { g, d } = trainer.learningRates();
+      return [g, d];
+    };
     const seen: number[][] = [];
     const weights: Float32Array[][] = [weightsOf(trainer)];
     for (let i = 0; i < 6; i++) {

@@ -583,8 +583,13 @@ export class Trainer {
   /** @internal Set both Adam learning rates to config lr × lrScale × `factor`. */
   scaleLearningRates(factor: number): void {
     const scale = this.lrScale * factor;
-    (this.optimizerG as unknown as { learningRate: number }).learningRate = this.config.optim.g.lr * scale;
-    (this.optimizerD as unknown as { learningRate: number }).learningRate = this.config.optim.d.lr * scale;
+    adamRate(this.optimizerG).learningRate = this.config.optim.g.lr * scale;
+    adamRate(this.optimizerD).learningRate = this.config.optim.d.lr * scale;
+  }
+
+  /** The Adam learning rates the next update uses (set by applyLearningRates at the start of each step). */
+  learningRates(): { g: number; d: number } {
+    return { g: adamRate(this.optimizerG).learningRate, d: adamRate(this.optimizerD).learningRate };
   }
 
   /** Dispose the networks and optimisers. */
@@ -602,4 +607,9 @@ function replace(scalars: Scalars, key: keyof Scalars, value: tf.Scalar): void {
 
 function read(value: tf.Scalar | undefined): number {
   return value === undefined ? Number.NaN : value.dataSync()[0];
+}
+
+/** tfjs keeps an optimizer's rate in a protected field; this is the one place that reaches it. */
+function adamRate(optimizer: tf.AdamOptimizer): { learningRate: number } {
+  return optimizer as unknown as { learningRate: number };
 }
