@@ -15,7 +15,7 @@ describe('experiments/synthetic configs', () => {
 
   it('hold every method on both datasets, and our tuned GDPP variant as files of their own', () => {
     const methods = ['gan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan', 'gdpp-gan-magnitude1'];
-    methods.push('gdpp-gan-magnitude1-decay', 'gdpp-gan-magnitude1-40k');
+    methods.push('gdpp-gan-magnitude1-decay', 'gdpp-gan-magnitude1-40k', 'gdpp-gan-magnitude1-ema');
     expect(files.sort()).toEqual(
       ['grid', 'ring'].flatMap((d) => methods.map((m) => `${d}-${m}.json`)).sort(),
     );
@@ -44,6 +44,15 @@ describe('experiments/synthetic configs', () => {
       const magnitude1 = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1.json`));
       const { lrDecay, ...rest } = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1-decay.json`));
       expect(lrDecay).toEqual({ kind: 'linear', from: 0.5 });
+      expect(rest).toEqual(magnitude1);
+    }
+  });
+
+  it('the EMA variants differ from the magnitude-1 ones only in a moving average of G (decay 0.999 from step 0)', () => {
+    for (const data of ['ring', 'grid']) {
+      const magnitude1 = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1.json`));
+      const { generatorEma, ...rest } = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1-ema.json`));
+      expect(generatorEma).toEqual({ decay: 0.999, start: 0 });
       expect(rest).toEqual(magnitude1);
     }
   });

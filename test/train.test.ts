@@ -237,6 +237,11 @@ describe('resume', () => {
       gdpp: { weight: 1 },
       lrDecay: { from: 0.2 },
     },
+    // the checkpoints compared below then also hold the moving average ('generator-ema')
+    'generator moving average across the interruption': {
+      gdpp: { weight: 1 },
+      generatorEma: { decay: 0.7, start: 2 },
+    },
   };
   it.each(Object.entries(cases))(
     '%s: interrupted at step 3 and resumed = 6 uninterrupted steps, bit for bit',

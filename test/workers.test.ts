@@ -124,7 +124,16 @@ async function trainBoth(extra: Record<string, unknown>, steps: number) {
   expect(tensors.main[1]).toBe(tensors.main[0]);
   expect(tensors.replicas[1]).toEqual(tensors.replicas[0]);
   expect(tensors.replicas[0].every((n) => n > 0)).toBe(true);
-  const result = { one, two, initial, a: weightsOf(single), b: weightsOf(split) };
+  const average = (trainer: Trainer) => trainer.generatorEma?.capture().map((array) => array.values) ?? [];
+  const result = {
+    one,
+    two,
+    initial,
+    a: weightsOf(single),
+    b: weightsOf(split),
+    emaA: average(single),
+    emaB: average(split),
+  };
   single.dispose();
   split.dispose();
   return result;
@@ -132,11 +141,21 @@ async function trainBoth(extra: Record<string, unknown>, steps: number) {
 
 describe('workers = 2 trains as workers = 1', () => {
   // Without batch norm the only difference is the summation order of the weight gradients (~1e-7 relative).
-  it('GAN (mlp-gdpp, simultaneous, B = 64): 50 steps, every weight tensor within 1e-4 relative', async () => {
-    const { one, two, initial, a, b } = await trainBoth({}, 50);
+  // The generator's moving average is updated by the main thread after each step, as one thread does.
+  it('GAN (mlp-gdpp, simultaneous, B = 64): 50 steps, every weight tensor and G average within 1e-4 relative', async () => {
+    const { one, two, initial, a, b, emaA, emaB } = await trainBoth(
+      { generatorEma: { decay: 0.9, start: 20 } },
+      50,
+    );
     expect(b.length).toBe(a.length);
     a.forEach((w, i) => {
       expect(relative(b[i], w)).toBeLessThan(1e-4);
+    });
+    expect(emaA.length).toBeGreaterThan(0);
+    expect(emaB.length).toBe(emaA.length);
+    emaA.forEach((w, i) => {
+      expect(relative(emaB[i], w)).toBeLessThan(1e-4);
+      expect(relative(w, a[i])).toBeGreaterThan(1e-6); // an average, not a copy of the trained weights
     });
     expect(two[49].dLoss).toBeCloseTo(one[49].dLoss, 5);
     expect(two[49].gLoss).toBeCloseTo(one[49].gLoss, 5);

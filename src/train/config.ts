@@ -81,6 +81,16 @@ export const configSchema = z
     lrDecay: z
       .strictObject({ kind: z.literal('linear').default('linear'), from: unitInterval.default(0) })
       .optional(),
+    /**
+     * Moving average of G's weights (generator-ema.ts): θ_ema ← decay·θ_ema + (1 − decay)·θ after every step
+     * past `start` (copies until then); samples, evaluations and exports use it. Absent: none.
+     */
+    generatorEma: z
+      .strictObject({
+        decay: finite.refine((v) => v > 0 && v < 1, { message: 'expected a number in (0, 1)' }),
+        start: z.number().int().min(0).default(0),
+      })
+      .optional(),
     /** Weight clipping bound c (lipschitz "weight-clip"). */
     weightClip: positive.default(0.01),
     /** Gradient-penalty weight λ (lipschitz "gradient-penalty"). */

@@ -4,7 +4,9 @@
 // `Trainer.generate` / `dppgan sample` give (a tanh image generator gets a Rescaling x ↦ 0.5·x + 0.5 appended);
 // the exported discriminator maps data-space samples [n, prod(dim)] to logits [n, 1].
 // Invariant: the model is built from the trainer's own layer objects (no copy), so it holds exactly the trained
-// weights; `exportNetwork` disposes it afterwards, leaving the trainer's layers as they were.
+// weights — for a generator trained with "generatorEma", the moving average, swapped in while it is saved, as
+// Trainer.generate samples from it; `exportNetwork` disposes it afterwards, leaving the trainer's layers as they
+// were.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -50,6 +52,8 @@ export interface ExportMetadata {
     /** Mixture component standard deviation (synthetic data only). */
     std?: number;
   };
+  /** A generator exported from a run with "generatorEma": its weights are the moving average (decay, start). */
+  generatorEma?: { decay: number; start: number };
 }
 
 /** The result of `exportNetwork`. */
@@ -82,6 +86,9 @@ export function exportMetadata(trainer: Trainer, network: ExportedNetwork): Expo
     latentDim: trainer.latentDim,
     latentDistribution: 'standard-normal',
     data,
+    ...(network === 'generator' && trainer.config.generatorEma
+      ? { generatorEma: { ...trainer.config.generatorEma } }
+      : {}),
   };
 }
 
@@ -190,15 +197,18 @@ export async function exportNetwork(
     let weightBytes = 0;
     let weightFiles: string[] = [];
     const save = fileSaveHandler(directory);
-    await model.save({
-      save: async (artifacts) => {
-        const result = await save.save!(artifacts);
-        weightBytes = result.modelArtifactsInfo.weightDataBytes ?? 0;
-        const shards = Math.max(1, Math.ceil(weightBytes / WEIGHT_SHARD_BYTES));
-        weightFiles = Array.from({ length: shards }, (_, i) => `group1-shard${i + 1}of${shards}.bin`);
-        return result;
-      },
-    });
+    const ema = network === 'generator' ? trainer.generatorEma : null;
+    const write = (): Promise<unknown> =>
+      model.save({
+        save: async (artifacts) => {
+          const result = await save.save!(artifacts);
+          weightBytes = result.modelArtifactsInfo.weightDataBytes ?? 0;
+          const shards = Math.max(1, Math.ceil(weightBytes / WEIGHT_SHARD_BYTES));
+          weightFiles = Array.from({ length: shards }, (_, i) => `group1-shard${i + 1}of${shards}.bin`);
+          return result;
+        },
+      });
+    await (ema ? ema.useAsync(write) : write());
     return { modelJson: join(directory, 'model.json'), weightFiles, weightBytes, metadata };
   } finally {
     model.dispose();

@@ -4,6 +4,7 @@ export * from './checkpoint.js';
 export * from './classifier.js';
 export * from './config.js';
 export * from './export.js';
+export * from './generator-ema.js';
 export * from './learning-rate.js';
 export * from './logger.js';
 export * from './run.js';

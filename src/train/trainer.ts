@@ -24,6 +24,7 @@ import { clipWeights } from '../nn/weight-clip.js';
 import { Random, type RandomState } from '../random.js';
 import type { CheckpointData, NamedArray } from './checkpoint.js';
 import { configHash, type NanPolicy, type TrainConfig } from './config.js';
+import { GeneratorEma, type WeightVariable } from './generator-ema.js';
 import { learningRateFactor } from './learning-rate.js';
 
 /**
@@ -97,6 +98,8 @@ export class Trainer {
   lrScale = 1;
   /** Called with every numerical-guard event as it happens (trainRun writes them to log.jsonl). */
   onNonFinite?: (event: NonFiniteEvent) => void;
+  /** The moving average of G's weights (config "generatorEma"), or null; generate() samples from it. */
+  readonly generatorEma: GeneratorEma | null;
   // @internal members below are also driven by the data-parallel step (parallel/parallel-trainer.ts), which
   // draws from the same streams and applies the same guard, so N workers and one thread train alike.
   /** @internal */
@@ -106,7 +109,7 @@ export class Trainer {
   /** @internal */
   readonly dVars: tf.Variable[];
   /** Every weight (incl. batch-norm statistics and spectral-norm u) the guard checks before an update. */
-  private readonly gWeights: { read(): tf.Tensor }[];
+  private readonly gWeights: WeightVariable[];
   private readonly dWeights: { read(): tf.Tensor }[];
   /** @internal */
   faultsInARow = 0;
@@ -138,6 +141,7 @@ export class Trainer {
     this.dVars = this.gan.discriminator.trainableVariables();
     this.gWeights = this.gan.generator.stack.weights();
     this.dWeights = this.gan.discriminator.weights();
+    this.generatorEma = config.generatorEma ? new GeneratorEma(this.gWeights, config.generatorEma) : null;
     this.sharedForward =
       config.schedule === 'simultaneous' &&
       config.lipschitz !== 'gradient-penalty' &&
@@ -370,6 +374,7 @@ export class Trainer {
         }
       }
       this.step++;
+      if (faults.length === 0) this.generatorEma?.update(this.step);
       const stats: StepStats = {
         step: this.step,
         dLoss: read(scalars.dLoss),
@@ -425,9 +430,19 @@ export class Trainer {
 
   /**
    * n generated samples in data space (images in [0, 1]), flat [n × prod(dim)], in inference mode (batch-norm
-   * moving statistics, spectral-norm u not updated). Deterministic in `random`'s state.
+   * moving statistics, spectral-norm u not updated). Deterministic in `random`'s state. With a "generatorEma"
+   * the moving-average weights generate ('average', the default), unless `weights` is 'trained'.
    */
-  generate(n: number, random: Random, chunk = 1024): Float32Array {
+  generate(
+    n: number,
+    random: Random,
+    chunk = 1024,
+    weights: 'average' | 'trained' = 'average',
+  ): Float32Array {
+    if (weights === 'average' && this.generatorEma) {
+      const ema = this.generatorEma;
+      return ema.use(() => this.generate(n, random, chunk, 'trained'));
+    }
     const dim = this.dataset.dim.reduce((a, b) => a * b, 1);
     const out = new Float32Array(n * dim);
     for (let start = 0; start < n; start += chunk) {
@@ -476,6 +491,7 @@ export class Trainer {
         discriminator: weights(this.gan.discriminator.weights()),
         'optimizer-g': await optimizer(this.optimizerG),
         'optimizer-d': await optimizer(this.optimizerD),
+        ...(this.generatorEma ? { 'generator-ema': this.generatorEma.capture() } : {}),
       },
       state: {
         random,
@@ -520,6 +536,12 @@ export class Trainer {
     };
     setWeights('generator', this.gan.generator.stack.weights());
     setWeights('discriminator', this.gan.discriminator.weights());
+    if (this.generatorEma) {
+      const arrays = data.tensors['generator-ema'];
+      if (!arrays) throw corrupt('missing generator-ema (the moving average of "generatorEma")');
+      const problem = this.generatorEma.restore(arrays);
+      if (problem) throw corrupt(problem);
+    }
     const state = data.state as {
       random: Record<StreamName, RandomState>;
       adam: Record<'g' | 'd', AdamScalars>;
@@ -594,6 +616,7 @@ export class Trainer {
 
   /** Dispose the networks and optimisers. */
   dispose(): void {
+    this.generatorEma?.dispose();
     this.gan.dispose();
     this.optimizerG.dispose();
     this.optimizerD.dispose();

@@ -388,6 +388,7 @@ export class ParallelTrainer {
         clipWeights(trainer.dVars, config.weightClip);
     }
     trainer.step++;
+    if (faults.length === 0) trainer.generatorEma?.update(trainer.step);
     const result: StepStats = {
       step: trainer.step,
       dLoss: stats.dLoss,

@@ -1,0 +1,186 @@
+// The generator's moving average (config "generatorEma", src/train/generator-ema.ts): the recursion itself
+// against float64 JS, copies before `start` and of non-trainable weights, sampling and export from the average
+// while training and the trained weights never see it, checkpoints, config validation, no tensor leaks.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend/index.js';
+import { createDataset } from '../src/data/index.js';
+import { Random } from '../src/random.js';
+import {
+  configHash,
+  emaDecayAt,
+  exportNetwork,
+  fileLoadHandler,
+  GeneratorEma,
+  parseConfig,
+  Trainer,
+  type WeightVariable,
+} from '../src/train/index.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'dppgan-ema-'));
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function toyConfig(extra: Record<string, unknown> = {}) {
+  return parseConfig({ data: 'ring', model: 'mlp-gdpp', batchSize: 16, backend: 'wasm', ...extra }, 'test');
+}
+const newTrainer = (extra: Record<string, unknown>) => {
+  const config = toyConfig(extra);
+  return new Trainer(config, { dataset: createDataset(config.data) });
+};
+const generatorWeights = (trainer: Trainer) =>
+  trainer.gan.generator.stack.weights().map((w) => Float64Array.from(w.read().dataSync()));
+
+describe('config', () => {
+  it('absent by default (the config hash of older runs is unchanged); validated when present', () => {
+    expect(toyConfig().generatorEma).toBeUndefined();
+    expect(configHash(toyConfig({ generatorEma: { decay: 0.999 } }))).not.toBe(configHash(toyConfig()));
+    expect(toyConfig({ generatorEma: { decay: 0.999 } }).generatorEma).toEqual({ decay: 0.999, start: 0 });
+    for (const [bad, message] of [
+      [{ decay: 1 }, 'expected a number in (0, 1)'],
+      [{ decay: 0 }, 'expected a number in (0, 1)'],
+      [{ decay: 0.9, start: -1 }, 'generatorEma.start'],
+      [{ decay: 0.9, every: 2 }, 'every'],
+    ] as const) {
+      expect(() => toyConfig({ generatorEma: bad })).toThrow(message);
+    }
+  });
+
+  it('emaDecayAt: a copy (0) through step `start`, then the decay', () => {
+    const config = { decay: 0.9, start: 2 };
+    expect([1, 2, 3, 4].map((step) => emaDecayAt(step, config))).toEqual([0, 0, 0.9, 0.9]);
+    expect(emaDecayAt(1, { decay: 0.9, start: 0 })).toBe(0.9);
+  });
+});
+
+describe('the average', () => {
+  it('follows θ_ema ← β·θ_ema + (1 − β)·θ after every step past `start`, against float64 JS (6 steps)', () => {
+    const ema = { decay: 0.8, start: 2 };
+    const trainer = newTrainer({ gdpp: { weight: 1 }, generatorEma: ema });
+    let expected = generatorWeights(trainer); // the initial weights (the average before any step)
+    expect(trainer.generatorEma!.capture().map((a) => Array.from(a.values))).toEqual(
+      expected.map((w) => Array.from(Float32Array.from(w))),
+    );
+    for (let step = 1; step <= 6; step++) {
+      trainer.trainStep();
+      const current = generatorWeights(trainer);
+      const beta = step <= ema.start ? 0 : ema.decay;
+      expected = expected.map((average, i) => average.map((a, j) => beta * a + (1 - beta) * current[i][j]));
+      const got = trainer.generatorEma!.capture();
+      got.forEach((array, i) => {
+        let worst = 0;
+        array.values.forEach((v, j) => {
+          worst = Math.max(worst, Math.abs(v - expected[i][j]) / (Math.abs(expected[i][j]) + 1e-3));
+        });
+        expect(worst).toBeLessThan(1e-5);
+      });
+      if (step > ema.start) {
+        // a real average: not the trained weights any more
+        expect(got[0].values).not.toEqual(Float32Array.from(current[0]));
+      }
+    }
+    trainer.dispose();
+  });
+
+  it('copies non-trainable weights (batch-norm statistics) instead of averaging them', () => {
+    const variable = (
+      values: number[],
+      trainable: boolean,
+      name: string,
+    ): WeightVariable & { v: tf.Variable } => {
+      const v = tf.variable(tf.tensor1d(values), trainable);
+      return {
+        v,
+        originalName: name,
+        shape: [values.length],
+        trainable,
+        read: () => v,
+        write: (t: tf.Tensor) => v.assign(t as tf.Tensor1D),
+      };
+    };
+    const kernel = variable([1, 2], true, 'kernel');
+    const movingMean = variable([10, 20], false, 'moving_mean');
+    const ema = new GeneratorEma([kernel, movingMean], { decay: 0.5, start: 0 });
+    kernel.v.assign(tf.tensor1d([3, 6]));
+    movingMean.v.assign(tf.tensor1d([30, 60]));
+    ema.update(1);
+    const [k, m] = ema.capture();
+    expect(Array.from(k.values)).toEqual([2, 4]); // 0.5·[1, 2] + 0.5·[3, 6]
+    expect(Array.from(m.values)).toEqual([30, 60]); // copied
+    ema.dispose();
+    tf.dispose([kernel.v, movingMean.v]);
+  });
+
+  it('does not touch training: same trained weights and losses as without it; no tensor leaks', () => {
+    const plain = newTrainer({ gdpp: { weight: 1 } });
+    const averaged = newTrainer({ gdpp: { weight: 1 }, generatorEma: { decay: 0.9 } });
+    const counts: number[] = [];
+    for (let step = 1; step <= 6; step++) {
+      const a = plain.trainStep();
+      const b = averaged.trainStep();
+      expect(b).toEqual(a);
+      averaged.generate(32, new Random(1));
+      if (step >= 2) counts.push(tf.memory().numTensors);
+    }
+    expect(generatorWeights(averaged)).toEqual(generatorWeights(plain));
+    expect(new Set(counts).size).toBe(1);
+    plain.dispose();
+    averaged.dispose();
+  });
+});
+
+describe('sampling and export use the average', () => {
+  it('generate() = a generator holding the averaged weights; the trained weights are put back', async () => {
+    const trainer = newTrainer({ gdpp: { weight: 1 }, generatorEma: { decay: 0.6 } });
+    for (let i = 0; i < 5; i++) trainer.trainStep();
+    const trained = generatorWeights(trainer);
+    const average = trainer.generate(64, new Random(7));
+    const fromTrained = trainer.generate(64, new Random(7), 1024, 'trained');
+    expect(generatorWeights(trainer)).toEqual(trained);
+    expect(average).not.toEqual(fromTrained);
+
+    // Reference: a second trainer whose generator is given the averaged arrays as its trained weights.
+    const checkpoint = await trainer.captureCheckpoint();
+    checkpoint.tensors.generator = checkpoint.tensors['generator-ema'];
+    const reference = newTrainer({ gdpp: { weight: 1 }, generatorEma: { decay: 0.6 } });
+    await reference.restoreCheckpoint(checkpoint);
+    expect(reference.generate(64, new Random(7), 1024, 'trained')).toEqual(average);
+
+    // The exported generator is the average too, and says so.
+    const out = join(scratch, 'export');
+    const result = await exportNetwork(trainer, out, 'generator');
+    expect(result.metadata.generatorEma).toEqual({ decay: 0.6, start: 0 });
+    expect(generatorWeights(trainer)).toEqual(trained);
+    const model = await tfl.loadLayersModel(fileLoadHandler(out));
+    const latent = new Random(7);
+    const z = tf.tensor2d(latent.normalArray(64 * trainer.latentDim), [64, trainer.latentDim]);
+    const x = model.predict(z) as tf.Tensor;
+    const exported = x.dataSync();
+    let worst = 0;
+    exported.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(v - average[i]));
+    });
+    expect(worst).toBeLessThan(1e-5);
+    tf.dispose([z, x]);
+    model.dispose();
+    trainer.dispose();
+    reference.dispose();
+  });
+
+  it('a checkpoint without the average does not resume a run that has one (one clear line)', async () => {
+    const trainer = newTrainer({ generatorEma: { decay: 0.9 } });
+    trainer.trainStep();
+    const checkpoint = await trainer.captureCheckpoint();
+    delete checkpoint.tensors['generator-ema'];
+    const fresh = newTrainer({ generatorEma: { decay: 0.9 } });
+    await expect(fresh.restoreCheckpoint(checkpoint)).rejects.toThrow(/missing generator-ema/);
+    trainer.dispose();
+    fresh.dispose();
+  });
+});
