@@ -86,6 +86,11 @@ describe('Fréchet and kernel distances', () => {
     const c = gaussianFeatures(1000, d, random, 1);
     const same = kernelDistance(a, 1000, b, 1000, d, random, { subsets: 4, subsetSize: 300 });
     const shifted = kernelDistance(a, 1000, c, 1000, d, random, { subsets: 4, subsetSize: 300 });
+    // one sample per subset has no unbiased within-set estimate (0/0): a clear error, not NaN
+    expect(() => kernelDistance(a, 1000, b, 1000, d, random, { subsetSize: 1 })).toThrow(
+      /at least 2 samples/,
+    );
+    expect(() => kernelDistance(a, 1, b, 1000, d, random)).toThrow(/subset size 1 \(sets of 1 and 1000\)/);
     expect(Math.abs(same.mean)).toBeLessThan(0.02);
     expect(shifted.mean).toBeGreaterThan(1);
   });

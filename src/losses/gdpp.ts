@@ -41,7 +41,9 @@ export interface GdppOptions {
   /**
    * Precision of the O(B·d²) matrix products (the eigensolver always runs in Float64). 'float64': plain
    * TypeScript, exact to round-off. 'float32': the tfjs backend's matMul (XNNPACK on wasm), ~2–3× faster
-   * overall; loss and gradient then agree with float64 to ~1e-5 relative. `gdppLoss` defaults to 'float32'
+   * overall; loss and gradient then agree with float64 to ~1e-5 relative for well-conditioned spectra. For a
+   * strongly collapsed fake batch (eigenvalues spanning more than ~1e5) the two differ: float32 puts more pairs in
+   * the null space (see `tolerances`), so its structure term weighs fewer eigenvectors. `gdppLoss` defaults to 'float32'
    * on wasm/webgl/webgpu/tensorflow and 'float64' on cpu (whose JS matMul is slower than ours);
    * `gdppLoss64` defaults to 'float64'.
    */

@@ -166,6 +166,12 @@ export function kernelDistance(
 ): { mean: number; std: number } {
   const subsets = opts.subsets ?? 10;
   const m = Math.min(opts.subsetSize ?? 1000, na, nb);
+  // The unbiased within-set terms divide by m(m − 1): one sample per subset would give 0/0 = NaN.
+  if (!(m >= 2) || !(subsets >= 1)) {
+    throw new RangeError(
+      `kernelDistance: needs subsets of at least 2 samples from each set and at least 1 subset, got subset size ${m} (sets of ${na} and ${nb}) and ${subsets} subsets`,
+    );
+  }
   const estimates: number[] = [];
   for (let s = 0; s < subsets; s++) {
     const ia = sampleWithoutReplacement(na, m, random);
