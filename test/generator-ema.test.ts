@@ -1,7 +1,7 @@
 // The generator's moving average (config "generatorEma", src/train/generator-ema.ts): the recursion itself
 // against float64 JS, copies before `start` and of non-trainable weights, sampling and export from the average
 // while training and the trained weights never see it, checkpoints, config validation, no tensor leaks.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,6 +20,7 @@ import {
   Trainer,
   type WeightVariable,
 } from '../src/train/index.js';
+import { cli } from './helpers/cli-in-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'dppgan-ema-'));
 beforeAll(async () => {
@@ -182,5 +183,29 @@ describe('sampling and export use the average', () => {
     await expect(fresh.restoreCheckpoint(checkpoint)).rejects.toThrow(/missing generator-ema/);
     trainer.dispose();
     fresh.dispose();
+  });
+});
+
+describe('the CLI says which weights it samples', () => {
+  it('dppgan train / sample on a config with generatorEma name the moving average in report.md and output', async () => {
+    const file = join(scratch, 'ema.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        data: 'ring',
+        model: 'mlp-gdpp',
+        batchSize: 16,
+        iterations: 3,
+        backend: 'wasm',
+        generatorEma: { decay: 0.9 },
+      }),
+    );
+    const run = join(scratch, 'ema-run');
+    const trained = await cli('train', '--config', file, '--out', run, '--workers', '1');
+    expect(trained.code).toBe(0);
+    expect(readFileSync(join(run, 'report.md'), 'utf8')).toContain('Samples at step 3 (moving average of G');
+    const sampled = await cli('sample', '--run', run, '--n', '8', '--out', join(scratch, 'ema-samples.json'));
+    expect(sampled.code).toBe(0);
+    expect(sampled.out).toContain('step 3, moving average of G)');
   });
 });

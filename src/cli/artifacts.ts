@@ -173,7 +173,8 @@ export function writeRunArtifacts(trainer: Trainer, runDir: string, evaluation: 
   const samples = samplesPng(trainer, evaluation, label);
   if (samples) {
     writePng(join(runDir, 'samples', 'final.png'), samples);
-    images.push({ title: `Samples at step ${trainer.step}`, path: 'samples/final.png' });
+    const source = trainer.generatorEma ? ' (moving average of G, "generatorEma")' : '';
+    images.push({ title: `Samples at step ${trainer.step}${source}`, path: 'samples/final.png' });
   }
   const losses = lossesPng(runDir);
   if (losses) {

@@ -62,7 +62,8 @@ export function sampleCommand(io: CliIo): Command {
           }
         }
         writeOutputFile(opts.out, bytes);
-        io.out(`wrote ${opts.n} samples (seed ${opts.seed}, step ${trainer.step}) to ${opts.out}`);
+        const source = trainer.generatorEma ? ', moving average of G' : '';
+        io.out(`wrote ${opts.n} samples (seed ${opts.seed}, step ${trainer.step}${source}) to ${opts.out}`);
       } finally {
         trainer.dispose();
       }
