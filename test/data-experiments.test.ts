@@ -16,6 +16,7 @@ describe('experiments/synthetic configs', () => {
   it('hold every method on both datasets, and our tuned GDPP variant as files of their own', () => {
     const methods = ['gan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan', 'gdpp-gan-magnitude1'];
     methods.push('gdpp-gan-magnitude1-decay', 'gdpp-gan-magnitude1-40k', 'gdpp-gan-magnitude1-ema');
+    methods.push('gdpp-gan-magnitude1-40k-ema');
     expect(files.sort()).toEqual(
       ['grid', 'ring'].flatMap((d) => methods.map((m) => `${d}-${m}.json`)).sort(),
     );
@@ -54,6 +55,15 @@ describe('experiments/synthetic configs', () => {
       const { generatorEma, ...rest } = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1-ema.json`));
       expect(generatorEma).toEqual({ decay: 0.999, start: 0 });
       expect(rest).toEqual(magnitude1);
+    }
+  });
+
+  it('the 40k EMA variants are the 40k ones with the same moving average', () => {
+    for (const data of ['ring', 'grid']) {
+      const long = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1-40k.json`));
+      const { generatorEma, ...rest } = loadConfigFile(join(dir, `${data}-gdpp-gan-magnitude1-40k-ema.json`));
+      expect(generatorEma).toEqual({ decay: 0.999, start: 0 });
+      expect(rest).toEqual(long);
     }
   });
 

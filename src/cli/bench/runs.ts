@@ -38,6 +38,7 @@ export const METHOD_NAMES: Record<string, string> = {
   'gdpp-gan-magnitude1-decay': 'GDPP-GAN, magnitude 1 + lr decay (ours)',
   'gdpp-gan-magnitude1-40k': 'GDPP-GAN, magnitude weight 1, 40,000 iterations (ours)',
   'gdpp-gan-magnitude1-ema': 'GDPP-GAN, magnitude 1 + G moving average (ours)',
+  'gdpp-gan-magnitude1-40k-ema': 'GDPP-GAN, magnitude 1, 40,000 iterations + G moving average (ours)',
   'gdpp-gan-magnitude10': 'GDPP-GAN, magnitude weight 10 (ours)',
 };
 const METHOD_ORDER = Object.keys(METHOD_NAMES);
