@@ -519,6 +519,7 @@ describe('dppgan eval --feature-model (in-process CLI)', () => {
       ],
       [['--feature-model', graphDir, '--feature-range', '1,0'], 2, /expected "low,high" with low < high/],
       [['--feature-output', 'pool_3'], 2, /--feature-output applies only with --feature-model PATH/],
+      [['--feature-model', graphDir, '--samples', '1'], 2, /--feature-model needs --samples ≥ 2 .*got 1/],
       [
         [join(scratch, 'ring-run'), '--feature-model', graphDir],
         2,

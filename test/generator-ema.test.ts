@@ -39,7 +39,7 @@ const generatorWeights = (trainer: Trainer) =>
   trainer.gan.generator.stack.weights().map((w) => Float64Array.from(w.read().dataSync()));
 
 describe('config', () => {
-  it('absent by default (the config hash of older runs is unchanged); validated when present', () => {
+  it('absent by default, part of the config hash when present, validated', () => {
     expect(toyConfig().generatorEma).toBeUndefined();
     expect(configHash(toyConfig({ generatorEma: { decay: 0.999 } }))).not.toBe(configHash(toyConfig()));
     expect(toyConfig({ generatorEma: { decay: 0.999 } }).generatorEma).toEqual({ decay: 0.999, start: 0 });
@@ -133,6 +133,33 @@ describe('the average', () => {
     expect(new Set(counts).size).toBe(1);
     plain.dispose();
     averaged.dispose();
+  });
+});
+
+describe('the numerical guard', () => {
+  it('a rollback restores the average; a step whose update was skipped leaves it unchanged', async () => {
+    const trainer = newTrainer({ gdpp: { weight: 1 }, generatorEma: { decay: 0.5 } });
+    trainer.trainStep();
+    trainer.trainStep();
+    const checkpoint = await trainer.captureCheckpoint();
+    const atStep2 = trainer.generatorEma!.capture().map((a) => a.values);
+    trainer.trainStep();
+    trainer.trainStep();
+    expect(trainer.generatorEma!.capture()[0].values).not.toEqual(atStep2[0]);
+    await trainer.restoreCheckpoint(checkpoint, 'rollback');
+    expect(trainer.generatorEma!.capture().map((a) => a.values)).toEqual(atStep2);
+
+    // A non-finite real batch: the step is skipped (nanPolicy "skip"), G does not move, nor does its average.
+    const dataset = trainer.dataset as { sample: (n: number, random: Random) => tf.Tensor2D };
+    const sample = dataset.sample;
+    dataset.sample = (n) => tf.fill([n, 2], Number.NaN) as tf.Tensor2D;
+    const stats = trainer.trainStep();
+    dataset.sample = sample;
+    expect(stats.nonfinite?.map((event) => event.what)).toEqual(['batch']);
+    expect(trainer.generatorEma!.capture().map((a) => a.values)).toEqual(atStep2);
+    trainer.trainStep();
+    expect(trainer.generatorEma!.capture()[0].values).not.toEqual(atStep2[0]);
+    trainer.dispose();
   });
 });
 

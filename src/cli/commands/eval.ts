@@ -40,6 +40,11 @@ export function evalCommand(io: CliIo): Command {
           `--feature-model needs image data, but run ${opts.run} is on ${name} (samples of shape [${dim.join(', ')}])`,
         );
       }
+      if (opts.featureModel !== undefined && opts.samples < 2) {
+        throw usageError(
+          `--feature-model needs --samples ≥ 2 (FID and KID compare pairs and covariances of samples), got ${opts.samples}`,
+        );
+      }
       // Before generating: a bad model or an incompatible input shape fails fast.
       featureModel = await loadCliFeatureModel(opts);
       featureModel?.checkImageShape(dim);
