@@ -21,7 +21,9 @@ export interface WeightVariable {
   readonly originalName: string;
   readonly shape: (number | null)[];
   readonly trainable: boolean;
+  /** The current value. */
   read(): tf.Tensor;
+  /** Replace the value (same shape). */
   write(value: tf.Tensor): unknown;
 }
 
@@ -113,6 +115,7 @@ export class GeneratorEma {
     return null;
   }
 
+  /** Free the averages (the generator's own weights are untouched). */
   dispose(): void {
     tf.dispose(this.averages);
   }
