@@ -97,22 +97,12 @@ export class GeneratorEma {
     }));
   }
 
-  /** Restore `capture()`'s arrays; a problem (count, shape) is returned as text, nothing is written then. */
-  restore(arrays: readonly NamedArray[]): string | null {
-    if (arrays.length !== this.averages.length) {
-      return `generator-ema has ${arrays.length} tensors, the model ${this.averages.length}`;
-    }
-    for (let i = 0; i < arrays.length; i++) {
-      if (arrays[i].shape.join(',') !== this.averages[i].shape.join(',')) {
-        return `generator-ema tensor ${arrays[i].name} has shape [${arrays[i].shape}], expected [${this.averages[i].shape}]`;
-      }
-    }
-    arrays.forEach((array, i) => {
-      const t = tf.tensor(array.values, array.shape);
-      this.averages[i].assign(t);
-      t.dispose();
-    });
-    return null;
+  /** The averages as writable slots (a checkpoint restore writes `capture()`'s arrays back through them). */
+  slots(): Pick<WeightVariable, 'shape' | 'write'>[] {
+    return this.averages.map((average) => ({
+      shape: average.shape,
+      write: (value) => average.assign(value),
+    }));
   }
 
   /** Free the averages (the generator's own weights are untouched). */

@@ -440,8 +440,7 @@ export class Trainer {
     weights: 'average' | 'trained' = 'average',
   ): Float32Array {
     if (weights === 'average' && this.generatorEma) {
-      const ema = this.generatorEma;
-      return ema.use(() => this.generate(n, random, chunk, 'trained'));
+      return this.generatorEma.use(() => this.generate(n, random, chunk, 'trained'));
     }
     const dim = this.dataset.dim.reduce((a, b) => a * b, 1);
     const out = new Float32Array(n * dim);
@@ -537,10 +536,10 @@ export class Trainer {
     setWeights('generator', this.gan.generator.stack.weights());
     setWeights('discriminator', this.gan.discriminator.weights());
     if (this.generatorEma) {
-      const arrays = data.tensors['generator-ema'];
-      if (!arrays) throw corrupt('missing generator-ema (the moving average of "generatorEma")');
-      const problem = this.generatorEma.restore(arrays);
-      if (problem) throw corrupt(problem);
+      if (!data.tensors['generator-ema']) {
+        throw corrupt('missing generator-ema (the moving average of "generatorEma")');
+      }
+      setWeights('generator-ema', this.generatorEma.slots());
     }
     const state = data.state as {
       random: Record<StreamName, RandomState>;
