@@ -1,13 +1,11 @@
 // The generator's moving average (config "generatorEma", src/train/generator-ema.ts): the recursion itself
 // against float64 JS, copies before `start` and of non-trainable weights, sampling and export from the average
 // while training and the trained weights never see it, checkpoints, config validation, no tensor leaks.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../src/backend/index.js';
+import { describe, expect, it } from 'vitest';
 import { createDataset } from '../src/data/index.js';
 import { Random } from '../src/random.js';
 import {
@@ -16,21 +14,13 @@ import {
   exportNetwork,
   fileLoadHandler,
   GeneratorEma,
-  parseConfig,
   Trainer,
   type WeightVariable,
 } from '../src/train/index.js';
 import { cli } from './helpers/cli-in-process.js';
+import { toyConfig, wasmScratch } from './helpers/toy-run.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'dppgan-ema-'));
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function toyConfig(extra: Record<string, unknown> = {}) {
-  return parseConfig({ data: 'ring', model: 'mlp-gdpp', batchSize: 16, backend: 'wasm', ...extra }, 'test');
-}
+const scratch = wasmScratch('ema');
 const newTrainer = (extra: Record<string, unknown>) => {
   const config = toyConfig(extra);
   return new Trainer(config, { dataset: createDataset(config.data) });

@@ -1,20 +1,10 @@
 // Reliability: the numerical guard (a NaN batch, a diverging learning rate and corrupted weights never put a
 // NaN into the weights; nanPolicy skip / stop / rollback, events in log.jsonl), checkpoint fallback to
 // checkpoint.prev, and SIGINT/SIGTERM in a real process (checkpoint at the current step, exit 130/143, resume).
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../src/backend/index.js';
+import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { createDataset, type Dataset } from '../src/data/index.js';
@@ -23,7 +13,6 @@ import type { Random } from '../src/random.js';
 import {
   learningRateFactor,
   loadCheckpoint,
-  parseConfig,
   readEvents,
   readLog,
   saveCheckpoint,
@@ -31,18 +20,13 @@ import {
   trainRun,
 } from '../src/train/index.js';
 import { startCliProcess } from './helpers/cli-process.js';
+import { toyConfig as ringToyConfig, wasmScratch } from './helpers/toy-run.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'dppgan-reliability-'));
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = wasmScratch('reliability');
 
+/** The shared toy config with GDPP on. */
 function toyConfig(extra: Record<string, unknown> = {}) {
-  return parseConfig(
-    { data: 'ring', model: 'mlp-gdpp', batchSize: 16, backend: 'wasm', gdpp: { weight: 1 }, ...extra },
-    'test',
-  );
+  return ringToyConfig({ gdpp: { weight: 1 }, ...extra });
 }
 
 /** The ring, except that the real batches of the listed sample() calls (1-based) hold a NaN. */

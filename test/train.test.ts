@@ -1,32 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../src/backend/index.js';
+import { describe, expect, it } from 'vitest';
 import { createDataset } from '../src/data/index.js';
 import { ADVERSARIAL_LOSS_NAMES } from '../src/losses/index.js';
 import { buildGan, orthogonalMatrix } from '../src/nn/index.js';
 import { Random } from '../src/random.js';
-import {
-  LIPSCHITZ_NAMES,
-  learningRateFactor,
-  parseConfig,
-  readLog,
-  Trainer,
-  trainRun,
-} from '../src/train/index.js';
+import { LIPSCHITZ_NAMES, learningRateFactor, readLog, Trainer, trainRun } from '../src/train/index.js';
+import { toyConfig, wasmScratch } from './helpers/toy-run.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'dppgan-train-'));
-
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function toyConfig(extra: Record<string, unknown> = {}) {
-  return parseConfig({ data: 'ring', model: 'mlp-gdpp', batchSize: 16, backend: 'wasm', ...extra }, 'test');
-}
+const scratch = wasmScratch('train');
 
 function weightsOf(trainer: Trainer): Float32Array[] {
   return [...trainer.gan.generator.stack.weights(), ...trainer.gan.discriminator.weights()].map((w) =>
