@@ -151,11 +151,17 @@ describe('dppgan bench stacked-mnist', () => {
     const evaluation = join(runDir('dcgan-s1'), SMNIST_EVAL_FILE);
     const before = [statSync(log).mtimeMs, statSync(evaluation).mtimeMs];
     const first = readResults();
-    const result = await cli(...tiny(), '--seeds', '1', '--methods', 'dcgan,gdpp-gan');
+    const notes = join(scratch, 'notes.md');
+    writeFileSync(notes, '- dcgan seed 1: trained on machine X at commit abc\n');
+    const result = await cli(...tiny(), '--seeds', '1', '--methods', 'dcgan,gdpp-gan', '--notes', notes);
     expect(result.code).toBe(0);
     expect(result.out.match(/finished earlier, skipped \(\d+\/1000 modes, KL /g)).toHaveLength(2);
     expect([statSync(log).mtimeMs, statSync(evaluation).mtimeMs]).toEqual(before);
     expect(readResults().rows.map((r) => r.perSeed)).toEqual(first.rows.map((r) => r.perSeed));
+    expect(readResults().notes).toBe('- dcgan seed 1: trained on machine X at commit abc\n');
+    expect(readFileSync(join(out, 'stacked-mnist.md'), 'utf8')).toContain(
+      '## Notes\n\n- dcgan seed 1: trained on machine X at commit abc\n\n## Results\n\n| method |',
+    );
   });
 
   it('continues an interrupted run from its checkpoint, marks a row with a failed seed incomplete, keeps other rows', async () => {
@@ -310,5 +316,16 @@ describe('bench stacked-mnist planning', () => {
     const result = await cli('bench', 'synthetic', '--samples', '300');
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/--samples applies to `dppgan bench stacked-mnist` only/);
+  });
+
+  it('rejects a missing or empty --notes file in one line, before any run', async () => {
+    const missing = await cli('bench', 'synthetic', '--notes', join(scratch, 'no-such-notes.md'));
+    expect(missing.code).toBe(2);
+    expect(missing.err.trim()).toMatch(/^dppgan: cannot read --notes file ".*no-such-notes\.md": ENOENT$/);
+    const empty = join(scratch, 'empty-notes.md');
+    writeFileSync(empty, ' \n');
+    const blank = await cli('bench', 'stacked-mnist', '--notes', empty);
+    expect(blank.code).toBe(2);
+    expect(blank.err.trim()).toMatch(/^dppgan: --notes file ".*empty-notes\.md" is empty$/);
   });
 });

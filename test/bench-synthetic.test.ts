@@ -208,6 +208,53 @@ describe('bench helpers', () => {
     expect(md).not.toContain('± 1.1 |');
   });
 
+  it('prints --notes under "Notes" and flags rows that train longer than the paper', () => {
+    const seed: SyntheticSeedResult = {
+      seed: 1,
+      modes: 8,
+      hq: 90,
+      secPerIter: 0.01,
+      totalModes: 8,
+      slicedWasserstein: 0.1,
+      reverseKl: 1,
+      modeKl: 0,
+      step: 20,
+      trainSeconds: 1,
+      runDir: 'r1',
+    };
+    const row = (iterations: number) =>
+      syntheticRow(
+        { dataset: 'ring', slug: 'gan', method: 'GAN', file: join(scratch, 'ring-gan.json'), iterations },
+        'paper',
+        iterations,
+        1,
+        [{ ...seed, step: iterations }],
+        scratch,
+      );
+    const results = {
+      command: 'x',
+      machine: 'm',
+      machineInfo: {},
+      date: 'd',
+      protocol: 'paper' as const,
+      samples: 2500,
+      wallSeconds: 1,
+      trainSeconds: 1,
+      gdppOverhead: [],
+    };
+    const plain = syntheticMarkdown({ ...results, rows: [row(25000)] }, null);
+    expect(plain).not.toContain('## Notes');
+    expect(plain).not.toContain('longer than');
+    const longer = syntheticMarkdown(
+      { ...results, notes: '- runs 1–3: commit abc, machine X\n', rows: [row(25000), row(40000)] },
+      null,
+    );
+    expect(longer).toContain('## Notes\n\n- runs 1–3: commit abc, machine X\n\n## Ring');
+    expect(longer).toContain(
+      "rows of 40,000 (1.6×) iterations train longer than the paper's budget and are not like-for-like",
+    );
+  });
+
   it('takes seconds per iteration as the median past each process warm-up', () => {
     const dir = join(scratch, 'log-only');
     mkdirSync(dir, { recursive: true });

@@ -137,6 +137,8 @@ export interface StackedMnistBenchOptions {
   featureModel?: FeatureModelCliOptions;
   /** The command line recorded in the results. */
   command: string;
+  /** Markdown from `--notes FILE` (provenance the bench cannot know), printed under "Notes". */
+  notes?: string;
   io: CliIo;
   signal?: AbortSignal;
 }
@@ -510,6 +512,8 @@ export interface StackedMnistResults {
   /** The metrics of the real reference images themselves. */
   realReference: RealReference | null;
   wallSeconds: number;
+  /** `--notes FILE`'s Markdown, or null. */
+  notes?: string | null;
   rows: StackedMnistRow[];
 }
 
@@ -601,6 +605,7 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
       : []),
     "- protocols: **paper** = each config's own 15,000 iterations (official networks, batch 64, Adam 1e-4 β (0.5, 0.9)); **short** = the same networks for fewer iterations (4,000 unless stated): paper numbers shown for orientation only. One iteration = the config's D updates (5 for WGAN-GP, else 1) + one G update.",
     '',
+    ...(results.notes ? ['## Notes', '', results.notes.trim(), '', '## Results', ''] : []),
     `| method | protocol | seeds | iterations | samples | modes | KL | FID | KID |${userHead} classifier score | s/iter | paper modes | paper KL |`,
     `|---|---|---|---|---|---|---|---|---|${userRule}---|---|---|---|`,
   ];
@@ -846,6 +851,7 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
         : null,
       realReference,
       wallSeconds: round((performance.now() - started) / 1000, 1),
+      notes: opts.notes ?? null,
       rows: allRows,
     };
 

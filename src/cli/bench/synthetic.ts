@@ -120,6 +120,8 @@ export interface SyntheticBenchOptions {
   experiments?: string;
   /** The command line recorded in the results. */
   command: string;
+  /** Markdown from `--notes FILE` (provenance the bench cannot know), printed under "Notes". */
+  notes?: string;
   io: CliIo;
   signal?: AbortSignal;
 }
@@ -234,6 +236,8 @@ export interface SyntheticResults {
   wallSeconds: number;
   trainSeconds: number;
   gdppOverhead: { dataset: string; gan: number; gdpp: number; percent: number }[];
+  /** `--notes FILE`'s Markdown, or null. */
+  notes?: string | null;
   rows: SyntheticRow[];
 }
 
@@ -274,6 +278,20 @@ export function syntheticRow(
   };
 }
 
+/** The paper's training budget on Ring and Grid (PAPERS.md §4). */
+export const PAPER_SYNTHETIC_ITERATIONS = 25000;
+
+/** "; the rows of N iterations train k× the paper's budget …", when a row trains longer than the paper. */
+function longerBudgetNote(rows: readonly SyntheticRow[]): string {
+  const longer = [...new Set(rows.map((r) => r.iterations).filter((n) => n > PAPER_SYNTHETIC_ITERATIONS))];
+  if (longer.length === 0) return '';
+  const budgets = longer
+    .sort((a, b) => a - b)
+    .map((n) => `${n.toLocaleString('en')} (${+(n / PAPER_SYNTHETIC_ITERATIONS).toFixed(2)}×)`)
+    .join(', ');
+  return `; rows of ${budgets} iterations train longer than the paper's budget and are not like-for-like with its numbers`;
+}
+
 /** The markdown twin of results/synthetic.json. */
 export function syntheticMarkdown(results: SyntheticResults, pngName: string | null): string {
   const lines = [
@@ -285,12 +303,13 @@ export function syntheticMarkdown(results: SyntheticResults, pngName: string | n
     `- wall time of this invocation: ${fixed(results.wallSeconds, 0)} s; training time summed over all runs (from their logs, earlier invocations included): ${fixed(results.trainSeconds, 0)} s`,
     `- protocol: ${
       results.protocol === 'paper'
-        ? "**paper** — each config's own iteration count (25,000 for the faithful configs)"
+        ? `**paper** — each config's own iteration count (${PAPER_SYNTHETIC_ITERATIONS.toLocaleString('en')} for the faithful configs${longerBudgetNote(results.rows)})`
         : '**short** — fewer iterations than the paper; not comparable to the paper numbers'
     }`,
     `- evaluation: ${results.samples} generated samples per run (latent seed ${BENCH_EVAL_SEED}); each assigned to its nearest centre, high-quality (HQ) when within 3σ of it; modes = centres with ≥ 1 HQ sample; sliced W1 (256 directions) and reverse KL (100×100 histogram) against ${results.samples} fresh real samples. Mean ± sample std over seeds. s/iter = median seconds per training step from each run's log (first record of each process left out), then the mean over seeds.`,
     '',
   ];
+  if (results.notes) lines.push('## Notes', '', results.notes.trim(), '');
   for (const dataset of [...new Set(results.rows.map((r) => r.dataset))]) {
     const rows = results.rows.filter((r) => r.dataset === dataset);
     const paper = PAPER_SYNTHETIC[dataset as 'ring' | 'grid'] ?? {};
@@ -443,6 +462,7 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
       1,
     ),
     gdppOverhead,
+    notes: opts.notes ?? null,
     rows,
   };
   let pngName: string | null = null;

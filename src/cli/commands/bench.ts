@@ -2,6 +2,7 @@
 // (DESIGN.md "Results files"). Suites: `synthetic` (GDPP Table 1 on Ring and Grid; see ../bench/synthetic.ts) and
 // `stacked-mnist` (GDPP Table 3; see ../bench/stacked-mnist.ts); both share ../bench/runs.ts. Another suite adds
 // its name to SUITES and one branch in the action.
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Argument, Command, InvalidArgumentError } from 'commander';
 import { usageError } from '../../errors.js';
@@ -28,6 +29,7 @@ interface BenchOptions extends FeatureModelCliOptions {
   samples?: number;
   realSamples?: number;
   classifier?: string;
+  notes?: string;
 }
 
 function listOption(value: string): string[] {
@@ -51,6 +53,20 @@ function commandLine(command: Command): string {
   const raw = (command.parent as (Command & { rawArgs?: string[] }) | null)?.rawArgs ?? [];
   const args = raw.slice(2).map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
   return ['dppgan', ...args].join(' ');
+}
+
+/** The text of `--notes FILE`; a missing or empty file is a usage error (before any run starts). */
+function readNotes(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw usageError(
+      `cannot read --notes file "${file}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  if (text.trim() === '') throw usageError(`--notes file "${file}" is empty`);
+  return text;
 }
 
 export function benchCommand(io: CliIo): Command {
@@ -103,6 +119,10 @@ export function benchCommand(io: CliIo): Command {
       integerOption(10),
     )
     .option(
+      '--notes <file>',
+      'Markdown printed under "Notes" in the results (and kept in the JSON): what the bench cannot know, e.g. which code or machine trained reused runs',
+    )
+    .option(
       '--classifier <key>',
       'stacked-mnist: cache key of the MNIST classifier (default: the one `dppgan classifier train` caches)',
     );
@@ -124,6 +144,7 @@ export function benchCommand(io: CliIo): Command {
       only('--feature-input-size', opts.featureInputSize, 'stacked-mnist');
       only('--feature-range', opts.featureRange, 'stacked-mnist');
       only('--feature-batch', opts.featureBatch, 'stacked-mnist');
+      const notes = opts.notes === undefined ? undefined : readNotes(opts.notes);
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       // `on`, not `once`: a second Ctrl-C must not kill the bench before its runs have stopped.
@@ -139,6 +160,7 @@ export function benchCommand(io: CliIo): Command {
         runs: opts.runs ?? `runs/bench-${suite}`,
         experiments: opts.experiments,
         command: commandLine(command),
+        notes,
         io,
         signal: controller.signal,
       };
