@@ -14,6 +14,9 @@ import {
   exportNetwork,
   fileLoadHandler,
   GeneratorEma,
+  parseConfig,
+  standBatchNormStatistics,
+  standingMomentum,
   Trainer,
   type WeightVariable,
 } from '../src/train/index.js';
@@ -150,6 +153,134 @@ describe('the numerical guard', () => {
     trainer.trainStep();
     expect(trainer.generatorEma!.capture()[0].values).not.toEqual(atStep2[0]);
     trainer.dispose();
+  });
+});
+
+describe('standing statistics (batch norm recomputed for the average)', () => {
+  /** Mean over rows of an [n, d] float64 matrix, and the biased variance, per column. */
+  const columnMoments = (rows: Float64Array, n: number, d: number) => {
+    const mean = new Float64Array(d);
+    const variance = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += rows[i * d + j] / n;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < d; j++) variance[j] += (rows[i * d + j] - mean[j]) ** 2 / n;
+    return { mean, variance };
+  };
+  /** Bit-equal weight lists (a loop: toEqual on millions of typed-array entries takes seconds). */
+  const identical = (a: Float64Array[], b: Float64Array[]) =>
+    a.length === b.length &&
+    a.every((w, i) => w.length === b[i].length && w.every((v, j) => Object.is(v, b[i][j])));
+  const worstRelative = (got: ArrayLike<number>, want: ArrayLike<number>, floor = 1e-3) => {
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) {
+      worst = Math.max(worst, Math.abs(got[i] - want[i]) / (Math.abs(want[i]) + floor));
+    }
+    return worst;
+  };
+
+  it('sets each moving mean/variance to the plain average of K batch statistics and restores the momentum', () => {
+    const dense = tfl.layers.dense({ units: 5, inputShape: [3], kernelInitializer: 'glorotUniform' });
+    const norm = tfl.layers.batchNormalization({ momentum: 0.9 });
+    const model = tfl.sequential({ layers: [dense, norm] });
+    const random = new Random(11);
+    const inputs = [7, 4, 9].map((n) => tf.tensor2d(random.normalArray(n * 3), [n, 3]));
+    const before = tf.memory().numTensors;
+    standBatchNormStatistics(
+      model.layers,
+      3,
+      (pass) => model.apply(inputs[pass - 1], { training: true }) as tf.Tensor,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    expect(standingMomentum(1)).toBe(0);
+    expect((norm as unknown as { momentum: number }).momentum).toBe(0.9);
+    const mean = new Float64Array(5);
+    const variance = new Float64Array(5);
+    for (const x of inputs) {
+      const h = dense.apply(x) as tf.Tensor;
+      const moments = columnMoments(Float64Array.from(h.dataSync()), x.shape[0], 5);
+      h.dispose();
+      moments.mean.forEach((m, j) => {
+        mean[j] += m / 3;
+        variance[j] += moments.variance[j] / 3;
+      });
+    }
+    const [, , , , movingMean, movingVariance] = model.weights.map((w) => w.read().dataSync());
+    expect(worstRelative(movingMean, mean)).toBeLessThan(1e-5);
+    expect(worstRelative(movingVariance, variance)).toBeLessThan(1e-5);
+    // Layers without batch norm: nothing to do.
+    standBatchNormStatistics([dense], 2, () => {
+      throw new Error('must not run');
+    });
+    tf.dispose(inputs);
+    model.dispose();
+  });
+
+  it('dcgan-smnist: the average samples through statistics of its own, deterministic, trained G untouched', () => {
+    const config = (generatorEma: Record<string, unknown>) =>
+      parseConfig(
+        {
+          data: { kind: 'mnist' },
+          model: 'dcgan-smnist',
+          batchSize: 8,
+          seed: 2,
+          backend: 'wasm',
+          generatorEma,
+        },
+        'test',
+      );
+    const standing = config({ decay: 0.5, standingStatistics: 2 });
+    expect(() => config({ decay: 0.5, standingStatistics: 0 })).toThrow(/standingStatistics/);
+    const dataset = createDataset(standing.data);
+    const trainer = new Trainer(standing, { dataset });
+    const copied = new Trainer(config({ decay: 0.5 }), { dataset });
+    for (let i = 0; i < 2; i++) {
+      trainer.trainStep();
+      copied.trainStep();
+    }
+    const trained = generatorWeights(trainer);
+    const before = tf.memory().numTensors;
+    const first = trainer.generate(16, new Random(3));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(identical(generatorWeights(trainer), trained)).toBe(true);
+    expect(trainer.generate(16, new Random(3))).toEqual(first);
+    // Training is the same with or without standing statistics; only the average's batch-norm statistics differ.
+    expect(identical(generatorWeights(copied), trained)).toBe(true);
+    expect(copied.generate(16, new Random(3))).not.toEqual(first);
+
+    // Reference for G's first batch norm (on FC 128 → 4096, no bias): the mean and biased variance of z·W_ema
+    // over the two standing batches, from the standing-statistics latent stream, averaged — in float64 JS.
+    const random = new Random(standing.seed).fork('standing-statistics');
+    const kernel = Float64Array.from(trainer.generatorEma!.capture()[0].values);
+    const mean = new Float64Array(4096);
+    const variance = new Float64Array(4096);
+    for (let pass = 0; pass < 2; pass++) {
+      const z = trainer.sampleLatent(8, random);
+      const latent = z.dataSync();
+      z.dispose();
+      const h = new Float64Array(8 * 4096);
+      for (let i = 0; i < 8; i++) {
+        for (let k = 0; k < 128; k++) {
+          const zik = latent[i * 128 + k];
+          for (let j = 0; j < 4096; j++) h[i * 4096 + j] += zik * kernel[k * 4096 + j];
+        }
+      }
+      const moments = columnMoments(h, 8, 4096);
+      moments.mean.forEach((m, j) => {
+        mean[j] += m / 2;
+        variance[j] += moments.variance[j] / 2;
+      });
+    }
+    const [movingMean, movingVariance] = trainer.generatorEma!.use(() =>
+      trainer.gan.generator.stack
+        .weights()
+        .filter((w) => /moving_(mean|variance)/.test(w.originalName))
+        .slice(0, 2)
+        .map((w) => Float64Array.from(w.read().dataSync())),
+    );
+    expect(worstRelative(movingMean, mean)).toBeLessThan(1e-4);
+    expect(worstRelative(movingVariance, variance)).toBeLessThan(1e-4);
+    trainer.dispose();
+    copied.dispose();
   });
 });
 

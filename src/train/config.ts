@@ -89,6 +89,8 @@ export const configSchema = z
       .strictObject({
         decay: finite.refine((v) => v > 0 && v < 1, { message: 'expected a number in (0, 1)' }),
         start: z.number().int().min(0).default(0),
+        /** Batches that recompute batch-norm statistics for the average (standing statistics); absent: copied. */
+        standingStatistics: z.number().int().min(1).optional(),
       })
       .optional(),
     /** Weight clipping bound c (lipschitz "weight-clip"). */

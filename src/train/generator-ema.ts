@@ -4,7 +4,9 @@
 //   θ_ema ← θ                          for t ≤ start   (a plain copy: the average starts from the trained weights)
 //   θ_ema ← β·θ_ema + (1 − β)·θ         for t > start
 // for every trainable weight θ; non-trainable weights (batch-norm moving statistics) are copied, as StudioGAN
-// copies buffers. Samples, evaluations and exports then use θ_ema; training never reads it.
+// copies buffers — or, with `standingStatistics: K`, recomputed for θ_ema from K training-mode batches each time
+// the average is swapped in (standing-statistics.ts). Samples, evaluations and exports then use θ_ema; training
+// never reads it.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedArray } from './checkpoint.js';
 
@@ -14,6 +16,8 @@ export interface GeneratorEmaConfig {
   decay: number;
   /** Steps before averaging starts (copies until then). */
   start: number;
+  /** Batches that recompute batch-norm statistics for the average when it is swapped in (absent: copied). */
+  standingStatistics?: number;
 }
 
 /** A generator weight as tfjs-layers exposes it. */
@@ -36,9 +40,14 @@ export function emaDecayAt(step: number, config: GeneratorEmaConfig): number {
 export class GeneratorEma {
   private readonly averages: tf.Variable[];
 
+  /**
+   * @param recomputeStatistics called with the averages in the generator when `config.standingStatistics` is set:
+   *   it recomputes the batch-norm statistics for them (the trained ones return with the trained weights).
+   */
   constructor(
     private readonly weights: readonly WeightVariable[],
     readonly config: GeneratorEmaConfig,
+    private readonly recomputeStatistics?: (batches: number) => void,
   ) {
     this.averages = weights.map((w) => tf.variable(w.read(), false));
   }
@@ -80,6 +89,15 @@ export class GeneratorEma {
   private swapIn(): tf.Tensor[] {
     const trained = this.weights.map((w) => tf.clone(w.read()));
     writeAll(this.weights, this.averages);
+    const batches = this.config.standingStatistics;
+    if (batches && this.recomputeStatistics) {
+      try {
+        this.recomputeStatistics(batches);
+      } catch (error) {
+        this.swapOut(trained);
+        throw error;
+      }
+    }
     return trained;
   }
 

@@ -26,6 +26,7 @@ import type { CheckpointData, NamedArray } from './checkpoint.js';
 import { configHash, type NanPolicy, type TrainConfig } from './config.js';
 import { GeneratorEma, type WeightVariable } from './generator-ema.js';
 import { learningRateFactor } from './learning-rate.js';
+import { standBatchNormStatistics } from './standing-statistics.js';
 
 /**
  * A numerical-guard event (one `log.jsonl` line): at `step`, `what` was NaN/±Inf — 'batch' (the real data), or
@@ -141,7 +142,9 @@ export class Trainer {
     this.dVars = this.gan.discriminator.trainableVariables();
     this.gWeights = this.gan.generator.stack.weights();
     this.dWeights = this.gan.discriminator.weights();
-    this.generatorEma = config.generatorEma ? new GeneratorEma(this.gWeights, config.generatorEma) : null;
+    this.generatorEma = config.generatorEma
+      ? new GeneratorEma(this.gWeights, config.generatorEma, (batches) => this.standStatistics(batches))
+      : null;
     this.sharedForward =
       config.schedule === 'simultaneous' &&
       config.lipschitz !== 'gradient-penalty' &&
@@ -167,6 +170,18 @@ export class Trainer {
   /** @internal */
   sampleLatent(n: number, random: Random = this.random.latent): tf.Tensor2D {
     return random.normalTensor([n, this.latentDim]) as tf.Tensor2D;
+  }
+
+  /**
+   * Standing statistics for the weights G holds now (standing-statistics.ts): `batches` training-mode passes of
+   * the training batch size, from a latent stream of their own (the same every call, so sampling stays
+   * deterministic; the run's latent stream is not touched).
+   */
+  private standStatistics(batches: number): void {
+    const random = new Random(this.config.seed).fork('standing-statistics');
+    standBatchNormStatistics(this.gan.generator.stack.layers, batches, () =>
+      this.gan.generator.apply(this.sampleLatent(this.config.batchSize, random), true),
+    );
   }
 
   private discriminatorLoss(real: tf.Tensor2D, z: tf.Tensor2D, scalars: Scalars): tf.Scalar {
