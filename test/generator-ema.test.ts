@@ -30,6 +30,14 @@ const newTrainer = (extra: Record<string, unknown>) => {
 };
 const generatorWeights = (trainer: Trainer) =>
   trainer.gan.generator.stack.weights().map((w) => Float64Array.from(w.read().dataSync()));
+/** max_i |got_i − want_i| / (|want_i| + floor): element-wise relative error against a float64 reference. */
+const worstRelative = (got: ArrayLike<number>, want: ArrayLike<number>, floor = 1e-3) => {
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    worst = Math.max(worst, Math.abs(got[i] - want[i]) / (Math.abs(want[i]) + floor));
+  }
+  return worst;
+};
 
 describe('config', () => {
   it('absent by default, part of the config hash when present, validated', () => {
@@ -68,11 +76,7 @@ describe('the average', () => {
       expected = expected.map((average, i) => average.map((a, j) => beta * a + (1 - beta) * current[i][j]));
       const got = trainer.generatorEma!.capture();
       got.forEach((array, i) => {
-        let worst = 0;
-        array.values.forEach((v, j) => {
-          worst = Math.max(worst, Math.abs(v - expected[i][j]) / (Math.abs(expected[i][j]) + 1e-3));
-        });
-        expect(worst).toBeLessThan(1e-5);
+        expect(worstRelative(array.values, expected[i])).toBeLessThan(1e-5);
       });
       if (step > ema.start) {
         // a real average: not the trained weights any more
@@ -170,13 +174,6 @@ describe('standing statistics (batch norm recomputed for the average)', () => {
   const identical = (a: Float64Array[], b: Float64Array[]) =>
     a.length === b.length &&
     a.every((w, i) => w.length === b[i].length && w.every((v, j) => Object.is(v, b[i][j])));
-  const worstRelative = (got: ArrayLike<number>, want: ArrayLike<number>, floor = 1e-3) => {
-    let worst = 0;
-    for (let i = 0; i < want.length; i++) {
-      worst = Math.max(worst, Math.abs(got[i] - want[i]) / (Math.abs(want[i]) + floor));
-    }
-    return worst;
-  };
 
   it('sets each moving mean/variance to the plain average of K batch statistics and restores the momentum', () => {
     const dense = tfl.layers.dense({ units: 5, inputShape: [3], kernelInitializer: 'glorotUniform' });
