@@ -19,7 +19,16 @@ describe('experiments/stacked-mnist configs', () => {
 
   it('hold every method of the table, and our tuned GDPP variant as a file of its own', () => {
     expect(files.sort()).toEqual(
-      ['dcgan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan', 'gdpp-gan-magnitude1', 'gdpp-gan-magnitude10']
+      [
+        'dcgan',
+        'wgan-gp',
+        'sn-gan',
+        'gdpp-gan',
+        'gdpp-sn-gan',
+        'gdpp-gan-magnitude1',
+        'gdpp-gan-magnitude10',
+        'gdpp-gan-magnitude10-ema',
+      ]
         .map((m) => `${m}.json`)
         .sort(),
     );
@@ -34,6 +43,13 @@ describe('experiments/stacked-mnist configs', () => {
       expect({ ...tuned, gdpp: { ...tuned.gdpp, magnitudeWeight: 1e-4 } }).toEqual(faithful);
     },
   );
+
+  it('the moving-average variant is magnitude weight 10 plus a G average with standing statistics, nothing else', () => {
+    const plain = loadConfigFile(join(dir, 'gdpp-gan-magnitude10.json'));
+    const averaged = loadConfigFile(join(dir, 'gdpp-gan-magnitude10-ema.json'));
+    expect(averaged.generatorEma).toEqual({ decay: 0.999, start: 0, standingStatistics: 20 });
+    expect({ ...averaged, generatorEma: plain.generatorEma }).toEqual(plain);
+  });
 
   for (const file of files.filter((f) => !f.startsWith('gdpp-gan-magnitude'))) {
     it(`${file} validates and follows the official protocol`, () => {
