@@ -304,6 +304,7 @@ describe('bench stacked-mnist planning', () => {
       'GDPP+SN-GAN',
       'GDPP-GAN, magnitude weight 1 (ours)',
       'GDPP-GAN, magnitude weight 10 (ours)',
+      'GDPP-GAN, magnitude 10 + G moving average (ours)',
     ]);
     expect(short.outputs.json).toBe(paper.outputs.json);
     expect(() => planStackedMnistBench({ ...base, protocol: 'paper', iterations: 20 })).toThrow(
