@@ -115,6 +115,58 @@ describe('dppgan CLI (in-process)', () => {
     expect(metrics).toMatchObject({ dataset: 'ring', step: 12, samples: 500, totalModes: 8 });
   });
 
+  it('--weights: a run with a moving average of G samples from it by default; trained gives the trained G', async () => {
+    const averagedConfig = join(scratch, 'toy-ema.json');
+    const toyConfig = JSON.parse(readFileSync(toy, 'utf8'));
+    writeFileSync(averagedConfig, JSON.stringify({ ...toyConfig, generatorEma: { decay: 0.9 } }));
+    const averaged = join(scratch, 'run-ema');
+    expect((await cli('train', '--config', averagedConfig, '--out', averaged)).code).toBe(0);
+    const file = (name: string) => join(scratch, name);
+    const sample = async (runDir: string, out: string, ...extra: string[]) => {
+      const result = await cli('sample', '--run', runDir, '--n', '200', '--out', file(out), ...extra);
+      expect(result.code, result.err).toBe(0);
+      return result.out;
+    };
+    expect(await sample(averaged, 'default.json')).toMatch(/moving average of G/);
+    await sample(averaged, 'average.json', '--weights', 'average');
+    expect(await sample(averaged, 'trained.json', '--weights', 'trained')).toMatch(/trained G/);
+    await sample(run, 'plain.json');
+    const bytes = (name: string) => readFileSync(file(name));
+    expect(bytes('default.json').equals(bytes('average.json'))).toBe(true);
+    expect(bytes('default.json').equals(bytes('trained.json'))).toBe(false);
+    // Training never reads the average: the trained G is the one of the same config without "generatorEma".
+    expect(bytes('trained.json').equals(bytes('plain.json'))).toBe(true);
+
+    const evalDefault = await cli('eval', '--run', averaged, '--samples', '500');
+    expect(evalDefault.out).toMatch(/moving average of G: modes/);
+    const evalTrained = await cli('eval', '--run', averaged, '--samples', '500', '--weights', 'trained');
+    expect(evalTrained.out).toMatch(/trained G: modes/);
+    const averageRecord = JSON.parse(readFileSync(join(averaged, 'eval.json'), 'utf8'));
+    const trainedRecord = JSON.parse(readFileSync(join(averaged, 'eval-trained.json'), 'utf8'));
+    expect(averageRecord.weights).toBe('average');
+    expect(trainedRecord.weights).toBe('trained');
+    // eval-trained.json holds the plain run's metrics (same trained G, same samples); eval.json is untouched by it.
+    expect((await cli('eval', '--run', run, '--samples', '500')).code).toBe(0);
+    const plainRecord = JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8'));
+    expect(plainRecord.weights).toBeUndefined();
+    expect({ ...trainedRecord, weights: undefined }).toEqual({ ...plainRecord, weights: undefined });
+    expect(averageRecord.slicedWasserstein).not.toBe(trainedRecord.slicedWasserstein);
+
+    for (const [args, pattern] of [
+      [
+        ['sample', '--run', run, '--n', '5', '--out', file('x.json'), '--weights', 'average'],
+        /keeps no moving average/,
+      ],
+      [['eval', '--run', run, '--weights', 'average'], /keeps no moving average/],
+      [['eval', '--run', averaged, '--weights', 'best'], /expected average or trained, got "best"/],
+    ] as [string[], RegExp][]) {
+      const result = await cli(...args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.err).toMatch(pattern);
+      oneLine(result.err);
+    }
+  });
+
   it('bad input: one line, exit 2 (usage) or 1 (runtime)', async () => {
     const bad = join(scratch, 'bad.json');
     writeFileSync(bad, JSON.stringify({ data: 'ring', model: 'mlp-gdpp', loss: 'hinj' }));

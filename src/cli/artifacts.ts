@@ -5,6 +5,7 @@
 // reference samples from `Random(seed).fork('real')`.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { usageError } from '../errors.js';
 import { modeCoverage, modeStatistics, slicedWasserstein, tripleModes } from '../metrics/index.js';
 import { classifyDigits } from '../nn/index.js';
 import { Random } from '../random.js';
@@ -24,6 +25,8 @@ export interface EvalMetrics {
   step: number;
   samples: number;
   seed: number;
+  /** Runs with a moving average of G ("generatorEma") only: which weights generated the samples. */
+  weights?: GeneratorWeights;
   /** Mixture data: centres with ≥ 1 high-quality sample (within 3σ), out of totalModes. */
   modes?: number;
   totalModes?: number;
@@ -38,9 +41,31 @@ export interface EvalMetrics {
   classifierAccuracy?: number;
 }
 
+/** Which generator samples: its moving average (runs with "generatorEma"; their default) or the trained weights. */
+export type GeneratorWeights = 'average' | 'trained';
+
 export interface EvaluateOptions {
   /** Stacked-MNIST: label each channel with the (cached, else trained) MNIST classifier. Default false. */
   classifier?: boolean;
+  /** Default: the moving average when the run keeps one, else the trained weights. */
+  weights?: GeneratorWeights;
+}
+
+/**
+ * The weights a command samples from: `requested` (the --weights option) or the run's default. Asking for the
+ * average of a run that keeps none is a usage error, not a silent fall-back to the trained weights.
+ */
+export function generatorWeights(
+  trainer: Trainer,
+  requested: GeneratorWeights | undefined,
+): GeneratorWeights {
+  const hasAverage = trainer.generatorEma !== null;
+  if (requested === 'average' && !hasAverage) {
+    throw usageError(
+      '--weights average: this run keeps no moving average of G (its config has no "generatorEma"); use --weights trained',
+    );
+  }
+  return requested ?? (hasAverage ? 'average' : 'trained');
 }
 
 /** Stacked-MNIST modes (GDPP Table 3): classify each of the 3 channels, count distinct triples, KL to uniform. */
@@ -90,9 +115,11 @@ export function evaluate(
   opts: EvaluateOptions = {},
 ): Evaluation {
   const dataset = trainer.dataset;
-  const generated = trainer.generate(samples, new Random(seed));
+  const weights = generatorWeights(trainer, opts.weights);
+  const generated = trainer.generate(samples, new Random(seed), undefined, weights);
   const real = dataset.sampleArray(samples, new Random(seed).fork('real'));
   const metrics: EvalMetrics = { dataset: dataset.name, step: trainer.step, samples, seed };
+  if (trainer.generatorEma) metrics.weights = weights;
   if (dataset.centres && dataset.std !== undefined) {
     const coverage = modeCoverage(generated, dataset.centres, dataset.std);
     metrics.modes = coverage.modes;

@@ -1,4 +1,4 @@
-// Option parsers shared by the commands: integers with a range, reported as usage errors (exit 2).
+// Option parsers shared by the commands: integers with a range, --weights, reported as usage errors (exit 2).
 import { InvalidArgumentError } from 'commander';
 
 /** A commander argument parser for an integer in min…max (max: no bound unless given). */
@@ -12,3 +12,15 @@ export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER): (valu
     return n;
   };
 }
+
+/** A commander argument parser for --weights: which generator weights sample (`average` or `trained`). */
+export function weightsOption(value: string): 'average' | 'trained' {
+  if (value !== 'average' && value !== 'trained') {
+    throw new InvalidArgumentError(`expected average or trained, got "${value}"`);
+  }
+  return value;
+}
+
+/** The --weights option's help text (eval and sample). */
+export const WEIGHTS_HELP =
+  'average (the moving average of G; default for runs trained with "generatorEma") or trained (the trained G; the only choice otherwise)';

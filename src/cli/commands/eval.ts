@@ -2,12 +2,15 @@
 // and HQ% for mixtures, sliced Wasserstein distance for vector data, modes/KL for Stacked-MNIST — the channel
 // classifier is trained once and cached on first use), printed and written to DIR/eval.json. With
 // --feature-model (image data only), FID and KID on that tfjs model's features too, under "featureModel".
+// A run trained with "generatorEma" is evaluated on its moving average of G; `--weights trained` evaluates its
+// trained G instead and writes DIR/eval-trained.json, so eval.json (read by `dppgan bench`) always describes the
+// run's default weights.
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { Random } from '../../random.js';
 import { openRun } from '../../train/index.js';
-import { evaluate, metricsLine } from '../artifacts.js';
+import { evaluate, type GeneratorWeights, generatorWeights, metricsLine } from '../artifacts.js';
 import {
   addFeatureModelOptions,
   type FeatureModelCliOptions,
@@ -16,12 +19,13 @@ import {
   loadCliFeatureModel,
 } from '../feature-model.js';
 import { type CliIo, writeOutputFile } from '../io.js';
-import { integerOption } from '../options.js';
+import { integerOption, WEIGHTS_HELP, weightsOption } from '../options.js';
 
 interface EvalOptions extends FeatureModelCliOptions {
   run: string;
   samples: number;
   seed: number;
+  weights?: GeneratorWeights;
 }
 
 export function evalCommand(io: CliIo): Command {
@@ -29,12 +33,14 @@ export function evalCommand(io: CliIo): Command {
     .description('evaluate a trained run on its dataset; prints the metrics and writes DIR/eval.json')
     .requiredOption('--run <dir>', 'run directory (the --out of dppgan train)')
     .option('--samples <n>', 'number of generated samples (GDPP protocol: 2500)', integerOption(1), 2500)
-    .option('--seed <n>', 'latent-code seed', integerOption(0), 0);
+    .option('--seed <n>', 'latent-code seed', integerOption(0), 0)
+    .option('--weights <which>', WEIGHTS_HELP, weightsOption);
   return addFeatureModelOptions(command).action(async (opts: EvalOptions) => {
     const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
     let featureModel: Awaited<ReturnType<typeof loadCliFeatureModel>> = null;
     try {
       const { dim, name } = trainer.dataset;
+      const weights = generatorWeights(trainer, opts.weights);
       if (opts.featureModel !== undefined && dim.length !== 3) {
         throw usageError(
           `--feature-model needs image data, but run ${opts.run} is on ${name} (samples of shape [${dim.join(', ')}])`,
@@ -48,7 +54,7 @@ export function evalCommand(io: CliIo): Command {
       // Before generating: a bad model or an incompatible input shape fails fast.
       featureModel = await loadCliFeatureModel(opts);
       featureModel?.checkImageShape(dim);
-      const evaluation = evaluate(trainer, opts.samples, opts.seed, { classifier: true });
+      const evaluation = evaluate(trainer, opts.samples, opts.seed, { classifier: true, weights });
       const { metrics } = evaluation;
       const user = featureModel
         ? await featureModelMetrics(
@@ -61,10 +67,21 @@ export function evalCommand(io: CliIo): Command {
           )
         : null;
       const record = user ? { ...metrics, featureModel: user } : metrics;
-      writeOutputFile(join(opts.run, 'eval.json'), `${JSON.stringify(record, null, 2)}\n`, '--run');
-      io.out(`${trainer.config.model} on ${metrics.dataset}, step ${metrics.step}: ${metricsLine(metrics)}`);
+      const file = join(
+        opts.run,
+        trainer.generatorEma && weights === 'trained' ? 'eval-trained.json' : 'eval.json',
+      );
+      writeOutputFile(file, `${JSON.stringify(record, null, 2)}\n`, '--run');
+      const source = trainer.generatorEma
+        ? weights === 'average'
+          ? ', moving average of G'
+          : ', trained G'
+        : '';
+      io.out(
+        `${trainer.config.model} on ${metrics.dataset}, step ${metrics.step}${source}: ${metricsLine(metrics)}`,
+      );
       if (user) for (const line of featureModelLines(user)) io.out(line);
-      io.out(`(${metrics.samples} samples, seed ${metrics.seed}; written to ${join(opts.run, 'eval.json')})`);
+      io.out(`(${metrics.samples} samples, seed ${metrics.seed}; written to ${file})`);
     } finally {
       featureModel?.dispose();
       trainer.dispose();

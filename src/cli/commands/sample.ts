@@ -1,4 +1,5 @@
-// `dppgan sample --run DIR --n N --out FILE [--seed N]`: generate N samples from a trained run.
+// `dppgan sample --run DIR --n N --out FILE [--seed N] [--weights average|trained]`: generate N samples from a
+// trained run (from its moving average of G when it keeps one, unless --weights trained).
 // FILE by extension: .json ([[x,y],…] for 2-D data; one flat array per sample otherwise), .csv (a header, one
 // row per sample), .png (a scatter over the real data for 2-D runs, an image grid for image runs).
 // Deterministic: the same run and --seed give byte-identical files.
@@ -7,9 +8,9 @@ import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { Random } from '../../random.js';
 import { openRun } from '../../train/index.js';
-import { evaluate, samplesPng } from '../artifacts.js';
+import { evaluate, type GeneratorWeights, generatorWeights, samplesPng } from '../artifacts.js';
 import { type CliIo, writeOutputFile } from '../io.js';
-import { integerOption } from '../options.js';
+import { integerOption, WEIGHTS_HELP, weightsOption } from '../options.js';
 
 const FORMATS = ['.json', '.csv', '.png'];
 
@@ -18,6 +19,7 @@ interface SampleOptions {
   n: number;
   out: string;
   seed: number;
+  weights?: GeneratorWeights;
 }
 
 function rows(values: Float32Array, n: number, d: number): number[][] {
@@ -31,6 +33,7 @@ export function sampleCommand(io: CliIo): Command {
     .requiredOption('--n <count>', 'number of samples', integerOption(1))
     .requiredOption('--out <file>', 'output file: .json, .csv or .png')
     .option('--seed <n>', 'latent-code seed', integerOption(0), 0)
+    .option('--weights <which>', WEIGHTS_HELP, weightsOption)
     .action(async (opts: SampleOptions) => {
       const format = extname(opts.out).toLowerCase();
       if (!FORMATS.includes(format)) {
@@ -40,19 +43,20 @@ export function sampleCommand(io: CliIo): Command {
       }
       const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
       try {
+        const weights = generatorWeights(trainer, opts.weights);
         const d = trainer.dataset.dim.reduce((a, b) => a * b, 1);
         let bytes: string | Buffer;
         if (format === '.png') {
           const png = samplesPng(
             trainer,
-            evaluate(trainer, opts.n, opts.seed),
+            evaluate(trainer, opts.n, opts.seed, { weights }),
             `${opts.n} samples, seed ${opts.seed}`,
           );
           if (png === null)
             throw usageError(`--out ${opts.out}: this run's data cannot be drawn; use .json or .csv`);
           bytes = png;
         } else {
-          const values = trainer.generate(opts.n, new Random(opts.seed));
+          const values = trainer.generate(opts.n, new Random(opts.seed), undefined, weights);
           if (format === '.json') {
             bytes = `${JSON.stringify(rows(values, opts.n, d))}\n`;
           } else {
@@ -62,7 +66,11 @@ export function sampleCommand(io: CliIo): Command {
           }
         }
         writeOutputFile(opts.out, bytes);
-        const source = trainer.generatorEma ? ', moving average of G' : '';
+        const source = trainer.generatorEma
+          ? weights === 'average'
+            ? ', moving average of G'
+            : ', trained G'
+          : '';
         io.out(`wrote ${opts.n} samples (seed ${opts.seed}, step ${trainer.step}${source}) to ${opts.out}`);
       } finally {
         trainer.dispose();
