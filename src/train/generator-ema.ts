@@ -9,16 +9,10 @@
 // never reads it.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedArray } from './checkpoint.js';
+import type { TrainConfig } from './config.js';
 
-/** The `"generatorEma"` entry of a config. */
-export interface GeneratorEmaConfig {
-  /** β in (0, 1). */
-  decay: number;
-  /** Steps before averaging starts (copies until then). */
-  start: number;
-  /** Batches that recompute batch-norm statistics for the average when it is swapped in (absent: copied). */
-  standingStatistics?: number;
-}
+/** The `"generatorEma"` entry of a config (decay β, start, optional standingStatistics; see config.ts). */
+export type GeneratorEmaConfig = NonNullable<TrainConfig['generatorEma']>;
 
 /** A generator weight as tfjs-layers exposes it. */
 export interface WeightVariable {
