@@ -12,7 +12,9 @@ import { runOrder } from '../src/cli/bench/runs.js';
 import {
   planStackedMnistBench,
   SMNIST_EVAL_FILE,
+  SMNIST_EVAL_TRAINED_FILE,
   type StackedMnistResults,
+  TRAINED_ROW_SUFFIX,
 } from '../src/cli/bench/stacked-mnist.js';
 import { saveClassifier, trainMnistClassifier } from '../src/train/classifier.js';
 import { fileSaveHandler } from '../src/train/export.js';
@@ -271,6 +273,44 @@ describe('dppgan bench stacked-mnist', () => {
     const plainRow = after.rows.find((r) => r.method === 'GDPP-GAN')!;
     expect([plainRow.userFid, plainRow.fid, plainRow.modes]).toEqual([null, row.fid, row.modes]);
     expect(readFileSync(join(out, 'stacked-mnist.md'), 'utf8')).not.toContain('user model');
+  });
+
+  it('a moving-average config gives two rows from the same runs; the trained G row equals the config without it', async () => {
+    const averagedOut = join(scratch, 'results-average');
+    const args = [...tiny(), '--seeds', '1', '--methods', 'gdpp-gan-magnitude10,gdpp-gan-magnitude10-ema'];
+    args[args.indexOf(out)] = averagedOut;
+    const result = await cli(...args);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/moving average: \d+\/1000 modes, .*; trained G: \d+\/1000 modes/);
+    const results = JSON.parse(
+      readFileSync(join(averagedOut, 'stacked-mnist.json'), 'utf8'),
+    ) as StackedMnistResults;
+    const averageName = 'GDPP-GAN, magnitude 10 + G moving average (ours)';
+    expect(results.rows.map((r) => [r.method, r.weights])).toEqual([
+      ['GDPP-GAN, magnitude weight 10 (ours)', undefined],
+      [averageName, 'average'],
+      [`${averageName}${TRAINED_ROW_SUFFIX}`, 'trained'],
+    ]);
+    const [plain, average, trained] = results.rows.map((r) => r.perSeed[0]);
+    const metrics = (r: typeof plain) => [r.modes, r.kl, r.fid, r.kid, r.classifierScore];
+    // Training never reads the average: the trained G of the averaged run is the plain config's G.
+    expect(metrics(trained)).toEqual(metrics(plain));
+    expect(trained.runDir).toBe(average.runDir);
+    expect(average.fid).not.toBe(trained.fid);
+    expect(existsSync(join(runDir('gdpp-gan-magnitude10-ema-s1'), SMNIST_EVAL_TRAINED_FILE))).toBe(true);
+    expect(existsSync(join(runDir('gdpp-gan-magnitude10-s1'), SMNIST_EVAL_TRAINED_FILE))).toBe(false);
+    const md = readFileSync(join(averagedOut, 'stacked-mnist.md'), 'utf8');
+    expect(md).toContain(`| ${averageName}${TRAINED_ROW_SUFFIX} | short | 1 | 2 |`);
+    expect(md).toMatch(/- moving average of G: .*evaluates the trained G of the very same runs/);
+
+    // A rerun reads both cached evaluations back.
+    const trainedCache = join(runDir('gdpp-gan-magnitude10-ema-s1'), SMNIST_EVAL_TRAINED_FILE);
+    const before = statSync(trainedCache).mtimeMs;
+    const again = await cli(...args);
+    expect(again.code).toBe(0);
+    expect(again.out).not.toMatch(/^evaluated /m);
+    expect(statSync(trainedCache).mtimeMs).toBe(before);
   });
 });
 

@@ -18,7 +18,7 @@ import {
   writePng,
   writeRunReport,
 } from '../report/index.js';
-import { loadOrTrainClassifier, readLog, type Trainer } from '../train/index.js';
+import { type GeneratorWeights, loadOrTrainClassifier, readLog, type Trainer } from '../train/index.js';
 
 export interface EvalMetrics {
   dataset: string;
@@ -40,9 +40,6 @@ export interface EvalMetrics {
   /** Test accuracy of the MNIST classifier that labelled the channels. */
   classifierAccuracy?: number;
 }
-
-/** Which generator samples: its moving average (runs with "generatorEma"; their default) or the trained weights. */
-export type GeneratorWeights = 'average' | 'trained';
 
 export interface EvaluateOptions {
   /** Stacked-MNIST: label each channel with the (cached, else trained) MNIST classifier. Default false. */

@@ -1,5 +1,6 @@
 // Option parsers shared by the commands: integers with a range, --weights, reported as usage errors (exit 2).
 import { InvalidArgumentError } from 'commander';
+import type { GeneratorWeights } from '../train/index.js';
 
 /** A commander argument parser for an integer in min…max (max: no bound unless given). */
 export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
@@ -14,7 +15,7 @@ export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER): (valu
 }
 
 /** A commander argument parser for --weights: which generator weights sample (`average` or `trained`). */
-export function weightsOption(value: string): 'average' | 'trained' {
+export function weightsOption(value: string): GeneratorWeights {
   if (value !== 'average' && value !== 'trained') {
     throw new InvalidArgumentError(`expected average or trained, got "${value}"`);
   }

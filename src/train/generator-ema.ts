@@ -14,6 +14,9 @@ import type { TrainConfig } from './config.js';
 /** The `"generatorEma"` entry of a config (decay β, start, optional standingStatistics; see config.ts). */
 export type GeneratorEmaConfig = NonNullable<TrainConfig['generatorEma']>;
 
+/** Which generator samples: the moving average (runs with "generatorEma"; their default) or the trained weights. */
+export type GeneratorWeights = 'average' | 'trained';
+
 /** A generator weight as tfjs-layers exposes it. */
 export interface WeightVariable {
   readonly originalName: string;

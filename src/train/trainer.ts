@@ -24,7 +24,7 @@ import { clipWeights } from '../nn/weight-clip.js';
 import { Random, type RandomState } from '../random.js';
 import type { CheckpointData, NamedArray } from './checkpoint.js';
 import { configHash, type NanPolicy, type TrainConfig } from './config.js';
-import { GeneratorEma, type WeightVariable } from './generator-ema.js';
+import { GeneratorEma, type GeneratorWeights, type WeightVariable } from './generator-ema.js';
 import { learningRateFactor } from './learning-rate.js';
 import { standBatchNormStatistics } from './standing-statistics.js';
 
@@ -448,12 +448,7 @@ export class Trainer {
    * moving statistics, spectral-norm u not updated). Deterministic in `random`'s state. With a "generatorEma"
    * the moving-average weights generate ('average', the default), unless `weights` is 'trained'.
    */
-  generate(
-    n: number,
-    random: Random,
-    chunk = 1024,
-    weights: 'average' | 'trained' = 'average',
-  ): Float32Array {
+  generate(n: number, random: Random, chunk = 1024, weights: GeneratorWeights = 'average'): Float32Array {
     if (weights === 'average' && this.generatorEma) {
       return this.generatorEma.use(() => this.generate(n, random, chunk, 'trained'));
     }

@@ -6,9 +6,13 @@
 // Stacked-MNIST images; with --feature-model also FID/KID on that tfjs model's features ("user model" columns).
 // Rows (mean ± std over seeds) go to results/stacked-mnist.{json,md,png}; the file keeps the rows of other
 // protocols/iteration counts from earlier invocations, so short and paper rows sit together.
-// Invariants: a run's evaluation is cached in its directory (stacked-mnist-eval.json, keyed by step, sample
-// counts, seeds, classifier and feature model) and recomputed only when one of those changes; every row states
-// its protocol, and one with fewer finished seeds than asked reads "k/N (incomplete)".
+// A config with a moving average of G ("generatorEma") gives two rows from the same runs: the average (its
+// default weights) and, marked "trained G, same runs", the trained G, which is what the config without the
+// average would score (training never reads the average), as StudioGAN reports G and G_ema.
+// Invariants: a run's evaluation is cached in its directory (stacked-mnist-eval.json, -eval-trained.json for a
+// moving-average run's trained G; keyed by step, sample counts, seeds, classifier and feature model) and
+// recomputed only when one of those changes; every row states its protocol, and one with fewer finished seeds
+// than asked reads "k/N (incomplete)".
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +42,7 @@ import {
   type ClassifierTrainOptions,
   cacheDirectory,
   classifierKey,
+  type GeneratorWeights,
   loadCachedClassifier,
   loadConfigFile,
   openRun,
@@ -82,6 +87,10 @@ export const SMNIST_SHORT_ITERATIONS = 4000;
 export const SMNIST_EVAL_SEED = 0;
 /** The cached evaluation file inside a run directory. */
 export const SMNIST_EVAL_FILE = 'stacked-mnist-eval.json';
+/** The cached evaluation of a moving-average run's trained G. */
+export const SMNIST_EVAL_TRAINED_FILE = 'stacked-mnist-eval-trained.json';
+/** Appended to a moving-average config's results name for the row of its runs' trained G. */
+export const TRAINED_ROW_SUFFIX = ' — trained G, same runs';
 const CHUNK = 1000;
 /** Shape of one Stacked-MNIST image. */
 const SMNIST_SHAPE = [28, 28, 3];
@@ -368,14 +377,21 @@ export class StackedMnistEvaluator {
     );
   }
 
-  /** Whether the run's cached evaluation is current (no generation needed). */
-  isCached(task: BenchTask): boolean {
-    return this.cacheMatches(readCachedEvaluation(task.runDir), task.iterations);
+  /** Whether the run's cached evaluation (of `weights`) is current (no generation needed). */
+  isCached(task: BenchTask, weights: GeneratorWeights = 'average'): boolean {
+    return this.cacheMatches(readCachedEvaluation(task.runDir, weights), task.iterations);
   }
 
-  /** Evaluate a finished run (or read its cached evaluation); null when aborted. */
-  async evaluate(task: BenchTask, baseDir: string): Promise<StackedMnistSeedResult | null> {
-    const cached = readCachedEvaluation(task.runDir);
+  /**
+   * Evaluate a finished run (or read its cached evaluation); null when aborted. `weights`: the run's default
+   * ('average', which is the trained G of a run without a moving average) or its trained G.
+   */
+  async evaluate(
+    task: BenchTask,
+    baseDir: string,
+    weights: GeneratorWeights = 'average',
+  ): Promise<StackedMnistSeedResult | null> {
+    const cached = readCachedEvaluation(task.runDir, weights);
     let metrics: StackedMnistMetrics;
     let userMetrics: CachedEvaluation['userMetrics'] = null;
     if (this.cacheMatches(cached, task.iterations)) {
@@ -391,7 +407,7 @@ export class StackedMnistEvaluator {
         const random = new Random(SMNIST_EVAL_SEED);
         generated = await readInChunks(
           this.samples,
-          (m) => trainer.generate(m, random),
+          (m) => trainer.generate(m, random, undefined, weights),
           this.classifier,
           this.signal,
           this.featureModel,
@@ -444,7 +460,7 @@ export class StackedMnistEvaluator {
         metrics,
         userMetrics,
       };
-      writeAtomic(join(task.runDir, SMNIST_EVAL_FILE), `${JSON.stringify(record, null, 2)}\n`);
+      writeAtomic(join(task.runDir, evaluationFile(weights)), `${JSON.stringify(record, null, 2)}\n`);
     }
     return {
       seed: task.seed,
@@ -464,9 +480,16 @@ export class StackedMnistEvaluator {
   }
 }
 
-function readCachedEvaluation(runDir: string): CachedEvaluation | null {
+function evaluationFile(weights: GeneratorWeights): string {
+  return weights === 'trained' ? SMNIST_EVAL_TRAINED_FILE : SMNIST_EVAL_FILE;
+}
+
+function readCachedEvaluation(
+  runDir: string,
+  weights: GeneratorWeights = 'average',
+): CachedEvaluation | null {
   try {
-    return JSON.parse(readFileSync(join(runDir, SMNIST_EVAL_FILE), 'utf8')) as CachedEvaluation;
+    return JSON.parse(readFileSync(join(runDir, evaluationFile(weights)), 'utf8')) as CachedEvaluation;
   } catch {
     return null;
   }
@@ -495,6 +518,8 @@ export interface StackedMnistRow extends BenchRow {
   /** The invocation that produced the row (rows of other protocols are kept from earlier invocations). */
   command: string;
   date: string;
+  /** Rows of a config with a moving average of G: which weights generated (absent for other configs). */
+  weights?: GeneratorWeights;
   perSeed: StackedMnistSeedResult[];
 }
 
@@ -532,7 +557,7 @@ export function stackedMnistRow(
   task: Pick<BenchTask, 'experiment' | 'protocol' | 'iterations'>,
   seedsAsked: number,
   perSeed: StackedMnistSeedResult[],
-  context: { baseDir: string; command: string; date: string; samples: number },
+  context: { baseDir: string; command: string; date: string; samples: number; weights?: GeneratorWeights },
 ): StackedMnistRow {
   const modes = seedStat(perSeed, 'modes');
   const kl = seedStat(perSeed, 'kl');
@@ -542,8 +567,9 @@ export function stackedMnistRow(
   const userKid = seedStat(perSeed, 'userKid');
   const score = seedStat(perSeed, 'classifierScore');
   const spi = seedStat(perSeed, 'secPerIter');
+  const trained = context.weights === 'trained';
   return {
-    method: task.experiment.method,
+    method: trained ? `${task.experiment.method}${TRAINED_ROW_SUFFIX}` : task.experiment.method,
     dataset: 'stacked-mnist',
     protocol: task.protocol,
     seeds: perSeed.length,
@@ -572,6 +598,7 @@ export function stackedMnistRow(
     secPerIterStd: spi?.std ?? null,
     command: context.command,
     date: context.date,
+    ...(context.weights ? { weights: context.weights } : {}),
     perSeed,
   };
 }
@@ -604,6 +631,11 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
         ]
       : []),
     "- protocols: **paper** = each config's own 15,000 iterations (official networks, batch 64, Adam 1e-4 β (0.5, 0.9)); **short** = the same networks for fewer iterations (4,000 unless stated): paper numbers shown for orientation only. One iteration = the config's D updates (5 for WGAN-GP, else 1) + one G update.",
+    ...(results.rows.some((r) => r.weights === 'trained')
+      ? [
+          `- moving average of G: a config with \`"generatorEma"\` samples from the average; the row "…${TRAINED_ROW_SUFFIX}" evaluates the trained G of the very same runs. Training never reads the average, so that row is what the config without \`"generatorEma"\` scores at the same seeds.`,
+        ]
+      : []),
     '',
     ...(results.notes ? ['## Notes', '', results.notes.trim(), '', '## Results', ''] : []),
     `| method | protocol | seeds | iterations | samples | modes | KL | FID | KID |${userHead} classifier score | s/iter | paper modes | paper KL |`,
@@ -698,12 +730,13 @@ function previousResults(path: string, classifier: string, io: CliIo): StackedMn
 }
 
 /** 64 samples of a run as an 8×8 grid (null when the run cannot be opened). */
-async function runGrid(runDir: string): Promise<Buffer | null> {
+async function runGrid(runDir: string, weights: GeneratorWeights = 'average'): Promise<Buffer | null> {
   if (!existsSync(runDir)) return null;
   const trainer = await openRun(runDir);
   try {
     const [h, w, c] = trainer.dataset.dim;
-    return imageGridPng(trainer.generate(64, new Random(SMNIST_EVAL_SEED)), 64, h, w, c, {
+    const images = trainer.generate(64, new Random(SMNIST_EVAL_SEED), undefined, weights);
+    return imageGridPng(images, 64, h, w, c, {
       columns: 8,
       scale: 2,
     });
@@ -753,10 +786,27 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
   );
 
   const results = new Map<BenchTask, StackedMnistSeedResult>();
+  // Configs with a moving average of G: their runs' trained G is evaluated too (a row of its own).
+  const averaged = new Set(
+    [...new Set(tasks.map((t) => t.experiment))].filter((e) => loadConfigFile(e.file).generatorEma),
+  );
+  const trainedResults = new Map<BenchTask, StackedMnistSeedResult>();
   const evaluate = async (task: BenchTask) => {
     const result = await evaluator.evaluate(task, baseDir);
-    if (result) results.set(task, result);
+    if (!result) return null;
+    results.set(task, result);
+    if (averaged.has(task.experiment)) {
+      const trained = await evaluator.evaluate(task, baseDir, 'trained');
+      if (!trained) return null;
+      trainedResults.set(task, trained);
+    }
     return result;
+  };
+  const evaluatedText = (task: BenchTask, result: StackedMnistSeedResult) => {
+    const trained = trainedResults.get(task);
+    return trained
+      ? `moving average: ${metricsText(result, featureModel)}; trained G: ${metricsText(trained, featureModel)}`
+      : metricsText(result, featureModel);
   };
   try {
     const failures = await runTrainingTasks({
@@ -776,19 +826,21 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
         const result = await evaluate(task);
         const timing = `${fixed(secPerIterFromLog(task.runDir), 3)} s/iter, ${trainSecondsFromLog(task.runDir).toFixed(0)} s${resumed ? ' (resumed)' : ''}`;
         return result
-          ? `${metricsText(result, featureModel)}, ${timing}`
+          ? `${evaluatedText(task, result)}, ${timing}`
           : `trained (${timing}); evaluation left for the next invocation`;
       },
     });
 
     // Evaluate finished runs not evaluated above (finished earlier; cached evaluations are read back).
     for (const task of tasks) {
-      if (results.has(task) || !isFinished(task) || opts.signal?.aborted) continue;
-      const fresh = !evaluator.isCached(task);
+      const evaluated = results.has(task) && (!averaged.has(task.experiment) || trainedResults.has(task));
+      if (evaluated || !isFinished(task) || opts.signal?.aborted) continue;
+      const fresh =
+        !evaluator.isCached(task) || (averaged.has(task.experiment) && !evaluator.isCached(task, 'trained'));
       const result = await evaluate(task);
       if (result && fresh)
         io.out(
-          `evaluated ${taskName(task)} (${task.protocol} ${task.iterations}): ${metricsText(result, featureModel)}`,
+          `evaluated ${taskName(task)} (${task.protocol} ${task.iterations}): ${evaluatedText(task, result)}`,
         );
     }
 
@@ -796,9 +848,21 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
     const rows: StackedMnistRow[] = [];
     for (const experiment of [...new Set(tasks.map((t) => t.experiment))]) {
       const mine = tasks.filter((t) => t.experiment === experiment);
-      const perSeed = mine.flatMap((t) => (results.has(t) ? [results.get(t) as StackedMnistSeedResult] : []));
+      const seedResults = (from: Map<BenchTask, StackedMnistSeedResult>) =>
+        mine.flatMap((t) => (from.has(t) ? [from.get(t) as StackedMnistSeedResult] : []));
+      const context = { baseDir, command: opts.command, date, samples };
+      if (!averaged.has(experiment)) {
+        rows.push(stackedMnistRow(mine[0], seeds.length, seedResults(results), context));
+        continue;
+      }
       rows.push(
-        stackedMnistRow(mine[0], seeds.length, perSeed, { baseDir, command: opts.command, date, samples }),
+        stackedMnistRow(mine[0], seeds.length, seedResults(results), { ...context, weights: 'average' }),
+      );
+      rows.push(
+        stackedMnistRow(mine[0], seeds.length, seedResults(trainedResults), {
+          ...context,
+          weights: 'trained',
+        }),
       );
     }
     const previous = previousResults(outputs.json, classifier.key, io);
@@ -860,7 +924,7 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
     for (const row of allRows) {
       const first = row.perSeed[0];
       if (!first) continue;
-      const grid = await runGrid(resolve(baseDir, first.runDir));
+      const grid = await runGrid(resolve(baseDir, first.runDir), row.weights);
       if (!grid) continue;
       panels.push(grid);
       titles.push(`${row.method} ${row.protocol} ${row.iterations} s${first.seed}`);
@@ -886,7 +950,9 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
       `wrote ${written.map((p) => displayPath(baseDir, p)).join(', ')} in ${summary.wallSeconds.toFixed(0)} s`,
     );
 
-    const unevaluated = tasks.filter((t) => !results.has(t)).length;
+    const unevaluated = tasks.filter(
+      (t) => !results.has(t) || (averaged.has(t.experiment) && !trainedResults.has(t)),
+    ).length;
     if (opts.signal?.aborted && unevaluated > 0) {
       throw runtimeError(
         `interrupted: ${unevaluated} of ${tasks.length} runs unfinished or unevaluated (results written as partial rows); rerun the same command to continue`,
@@ -913,5 +979,6 @@ function withoutUserMetrics(row: StackedMnistRow): StackedMnistRow {
 }
 
 function slugOf(method: string): string {
-  return Object.entries(METHOD_NAMES).find(([, name]) => name === method)?.[0] ?? method;
+  const name = method.endsWith(TRAINED_ROW_SUFFIX) ? method.slice(0, -TRAINED_ROW_SUFFIX.length) : method;
+  return Object.entries(METHOD_NAMES).find(([, n]) => n === name)?.[0] ?? name;
 }

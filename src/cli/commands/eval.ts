@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { Random } from '../../random.js';
-import { openRun } from '../../train/index.js';
-import { evaluate, type GeneratorWeights, generatorWeights, metricsLine } from '../artifacts.js';
+import { type GeneratorWeights, openRun } from '../../train/index.js';
+import { evaluate, generatorWeights, metricsLine } from '../artifacts.js';
 import {
   addFeatureModelOptions,
   type FeatureModelCliOptions,

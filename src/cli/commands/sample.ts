@@ -7,8 +7,8 @@ import { extname } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { Random } from '../../random.js';
-import { openRun } from '../../train/index.js';
-import { evaluate, type GeneratorWeights, generatorWeights, samplesPng } from '../artifacts.js';
+import { type GeneratorWeights, openRun } from '../../train/index.js';
+import { evaluate, generatorWeights, samplesPng } from '../artifacts.js';
 import { type CliIo, writeOutputFile } from '../io.js';
 import { integerOption, WEIGHTS_HELP, weightsOption } from '../options.js';
 
