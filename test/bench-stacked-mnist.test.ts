@@ -8,13 +8,12 @@ import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
-import { runOrder } from '../src/cli/bench/runs.js';
+import { runOrder, TRAINED_ROW_SUFFIX } from '../src/cli/bench/runs.js';
 import {
   planStackedMnistBench,
   SMNIST_EVAL_FILE,
   SMNIST_EVAL_TRAINED_FILE,
   type StackedMnistResults,
-  TRAINED_ROW_SUFFIX,
 } from '../src/cli/bench/stacked-mnist.js';
 import { saveClassifier, trainMnistClassifier } from '../src/train/classifier.js';
 import { fileSaveHandler } from '../src/train/export.js';

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
+import { TRAINED_ROW_NOTE, TRAINED_ROW_SUFFIX } from '../src/cli/bench/runs.js';
 import {
   type BenchTask,
   planBench,
@@ -117,6 +118,34 @@ describe('dppgan bench synthetic (child processes)', () => {
     expect(readFileSync(join(out, 'synthetic-short.md'), 'utf8')).toMatch(
       /\| GAN \| short \| 2\/3 \(incomplete\) \|/,
     );
+  });
+
+  it('a moving-average config gives a second row from the same runs: its trained G, equal to the config without the average', async () => {
+    const averagedOut = join(scratch, 'results-average');
+    const args = [...tiny, '--seeds', '1', '--methods', 'gdpp-gan-magnitude1,gdpp-gan-magnitude1-ema'];
+    const result = await cli(...args, '--out', averagedOut, '--runs', runs);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    const results = JSON.parse(
+      readFileSync(join(averagedOut, 'synthetic-short.json'), 'utf8'),
+    ) as SyntheticResults;
+    const averageName = 'GDPP-GAN, magnitude 1 + G moving average (ours)';
+    expect(results.rows.map((r) => [r.method, r.weights])).toEqual([
+      ['GDPP-GAN, magnitude weight 1 (ours)', undefined],
+      [averageName, 'average'],
+      [`${averageName}${TRAINED_ROW_SUFFIX}`, 'trained'],
+    ]);
+    const [plain, average, trained] = results.rows.map((r) => r.perSeed[0]);
+    const metrics = (r: SyntheticSeedResult) => [r.modes, r.hq, r.slicedWasserstein, r.reverseKl, r.modeKl];
+    // Training never reads the average: the averaged run's trained G is the plain config's G.
+    expect(metrics(trained)).toEqual(metrics(plain));
+    expect(trained.runDir).toBe(average.runDir);
+    expect(average.slicedWasserstein).not.toBe(trained.slicedWasserstein);
+    // The twin row's runs are counted once in the summed training time.
+    expect(results.trainSeconds).toBeCloseTo(plain.trainSeconds + average.trainSeconds, 1);
+    const md = readFileSync(join(averagedOut, 'synthetic-short.md'), 'utf8');
+    expect(md).toContain(`| ${averageName}${TRAINED_ROW_SUFFIX} | short | 1 | 20 |`);
+    expect(md).toContain(TRAINED_ROW_NOTE);
   });
 });
 

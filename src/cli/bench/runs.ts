@@ -44,6 +44,15 @@ export const METHOD_NAMES: Record<string, string> = {
 };
 const METHOD_ORDER = Object.keys(METHOD_NAMES);
 
+/**
+ * Appended to the results name of a config with a moving average of G ("generatorEma") for the row of its runs'
+ * trained G: the benches evaluate both from the same runs, as StudioGAN reports G and G_ema.
+ */
+export const TRAINED_ROW_SUFFIX = ' — trained G, same runs';
+
+/** The Markdown line that explains the "trained G, same runs" rows. */
+export const TRAINED_ROW_NOTE = `- moving average of G: a config with \`"generatorEma"\` samples from the average; the row "…${TRAINED_ROW_SUFFIX}" evaluates the trained G of the very same runs. Training never reads the average, so that row is what the config without \`"generatorEma"\` scores at the same seeds.`;
+
 /** Table order of a method slug (unknown slugs last). */
 export function methodRank(slug: string): number {
   const k = METHOD_ORDER.indexOf(slug);

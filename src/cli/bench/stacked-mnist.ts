@@ -72,6 +72,8 @@ import {
   seedStat,
   seedsCell,
   selectMethods,
+  TRAINED_ROW_NOTE,
+  TRAINED_ROW_SUFFIX,
   taskState,
   trainSecondsFromLog,
   writeAtomic,
@@ -89,8 +91,6 @@ export const SMNIST_EVAL_SEED = 0;
 export const SMNIST_EVAL_FILE = 'stacked-mnist-eval.json';
 /** The cached evaluation of a moving-average run's trained G. */
 export const SMNIST_EVAL_TRAINED_FILE = 'stacked-mnist-eval-trained.json';
-/** Appended to a moving-average config's results name for the row of its runs' trained G. */
-export const TRAINED_ROW_SUFFIX = ' — trained G, same runs';
 const CHUNK = 1000;
 /** Shape of one Stacked-MNIST image. */
 const SMNIST_SHAPE = [28, 28, 3];
@@ -631,11 +631,7 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
         ]
       : []),
     "- protocols: **paper** = each config's own 15,000 iterations (official networks, batch 64, Adam 1e-4 β (0.5, 0.9)); **short** = the same networks for fewer iterations (4,000 unless stated): paper numbers shown for orientation only. One iteration = the config's D updates (5 for WGAN-GP, else 1) + one G update.",
-    ...(results.rows.some((r) => r.weights === 'trained')
-      ? [
-          `- moving average of G: a config with \`"generatorEma"\` samples from the average; the row "…${TRAINED_ROW_SUFFIX}" evaluates the trained G of the very same runs. Training never reads the average, so that row is what the config without \`"generatorEma"\` scores at the same seeds.`,
-        ]
-      : []),
+    ...(results.rows.some((r) => r.weights === 'trained') ? [TRAINED_ROW_NOTE] : []),
     '',
     ...(results.notes ? ['## Notes', '', results.notes.trim(), '', '## Results', ''] : []),
     `| method | protocol | seeds | iterations | samples | modes | KL | FID | KID |${userHead} classifier score | s/iter | paper modes | paper KL |`,

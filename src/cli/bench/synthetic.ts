@@ -2,6 +2,8 @@
 // experiments/synthetic/<dataset>-<method>.json is one `dppgan train` child process (up to `jobs` at once);
 // each finished run is then evaluated here (2,500 samples, latent seed 0: modes and HQ% within 3σ, sliced W1,
 // reverse KL) and the rows (mean ± std over seeds) go to results/synthetic.{json,md,png}.
+// A config with a moving average of G ("generatorEma") gives a second row from the same runs: its trained G
+// ("… — trained G, same runs"), which is what the config without the average scores.
 // Invariants: a run directory holding eval.json at the requested step is never retrained; an interrupted one is
 // continued with `train --resume` (bit-exact); a row never reads as complete with fewer seeds than asked.
 import { readdirSync } from 'node:fs';
@@ -19,7 +21,7 @@ import {
   sideBySidePng,
   writePng,
 } from '../../report/index.js';
-import { loadConfigFile, openRun } from '../../train/index.js';
+import { type GeneratorWeights, loadConfigFile, openRun } from '../../train/index.js';
 import type { CliIo } from '../io.js';
 import {
   type BenchTask,
@@ -43,6 +45,8 @@ import {
   seedStat,
   seedsCell,
   selectMethods,
+  TRAINED_ROW_NOTE,
+  TRAINED_ROW_SUFFIX,
   taskState,
   trainSecondsFromLog,
   writeAtomic,
@@ -167,10 +171,14 @@ export interface SyntheticSeedResult extends SeedResult {
   runDir: string;
 }
 
-/** Evaluate a finished run the GDPP way (PAPERS.md §4); also returns its samples for the panel. */
+/**
+ * Evaluate a finished run the GDPP way (PAPERS.md §4); also returns its samples for the panel. `weights`: the
+ * run's default ('average': its moving average of G if it keeps one, else its trained G) or its trained G.
+ */
 export async function evaluateRun(
   task: BenchTask,
   baseDir: string,
+  weights: GeneratorWeights = 'average',
 ): Promise<{
   result: SyntheticSeedResult;
   generated: Float32Array;
@@ -180,7 +188,7 @@ export async function evaluateRun(
 }> {
   const trainer = await openRun(task.runDir);
   try {
-    const generated = trainer.generate(BENCH_SAMPLES, new Random(BENCH_EVAL_SEED));
+    const generated = trainer.generate(BENCH_SAMPLES, new Random(BENCH_EVAL_SEED), undefined, weights);
     const realRandom = new Random(BENCH_EVAL_SEED).fork('real');
     const real = trainer.dataset.sampleArray(BENCH_SAMPLES, new Random(BENCH_EVAL_SEED).fork('real'));
     const m = evaluateMixture(generated, trainer.dataset, { random: realRandom });
@@ -198,7 +206,7 @@ export async function evaluateRun(
       runDir: displayPath(baseDir, task.runDir),
     };
     // The child's eval.json used the same samples: any disagreement means a non-deterministic evaluation.
-    const child = readEvalJson(task.runDir);
+    const child = weights === 'average' ? readEvalJson(task.runDir) : null;
     let mismatch: string | undefined;
     if (
       child &&
@@ -223,6 +231,8 @@ export interface SyntheticRow extends BenchRow {
   slicedWassersteinStd: number | null;
   reverseKl: number | null;
   secPerIterStd: number | null;
+  /** Rows of a config with a moving average of G: which weights generated (absent for other configs). */
+  weights?: GeneratorWeights;
   perSeed: SyntheticSeedResult[];
 }
 
@@ -249,6 +259,7 @@ export function syntheticRow(
   seedsAsked: number,
   perSeed: SyntheticSeedResult[],
   baseDir: string,
+  weights?: GeneratorWeights,
 ): SyntheticRow {
   const modes = seedStat(perSeed, 'modes');
   const hq = seedStat(perSeed, 'hq');
@@ -256,7 +267,7 @@ export function syntheticRow(
   const rkl = seedStat(perSeed, 'reverseKl');
   const spi = seedStat(perSeed, 'secPerIter');
   return {
-    method: experiment.method,
+    method: weights === 'trained' ? `${experiment.method}${TRAINED_ROW_SUFFIX}` : experiment.method,
     dataset: experiment.dataset,
     protocol,
     seeds: perSeed.length,
@@ -274,6 +285,7 @@ export function syntheticRow(
     reverseKl: rkl?.mean ?? null,
     secPerIter: spi?.mean ?? null,
     secPerIterStd: spi?.std ?? null,
+    ...(weights ? { weights } : {}),
     perSeed,
   };
 }
@@ -307,6 +319,7 @@ export function syntheticMarkdown(results: SyntheticResults, pngName: string | n
         : '**short** — fewer iterations than the paper; not comparable to the paper numbers'
     }`,
     `- evaluation: ${results.samples} generated samples per run (latent seed ${BENCH_EVAL_SEED}); each assigned to its nearest centre, high-quality (HQ) when within 3σ of it; modes = centres with ≥ 1 HQ sample; sliced W1 (256 directions) and reverse KL (100×100 histogram) against ${results.samples} fresh real samples. Mean ± sample std over seeds. s/iter = median seconds per training step from each run's log (first record of each process left out), then the mean over seeds.`,
+    ...(results.rows.some((r) => r.weights === 'trained') ? [TRAINED_ROW_NOTE] : []),
     '',
   ];
   if (results.notes) lines.push('## Notes', '', results.notes.trim(), '');
@@ -418,26 +431,33 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
   const panels: Buffer[] = [];
   const experiments = [...new Set(tasks.map((t) => t.experiment))];
   for (const experiment of experiments) {
-    const perSeed: SyntheticSeedResult[] = [];
     const mine = tasks.filter((t) => t.experiment === experiment);
-    for (const task of mine) {
-      if (!isFinished(task)) continue;
-      const { result, generated, real, dataset, mismatch } = await evaluateRun(task, baseDir);
-      if (mismatch) io.err(`dppgan bench: warning: ${taskName(task)}: ${mismatch}`);
-      perSeed.push(result);
-      if (perSeed.length === 1) {
-        const panel = mixturePanelPng({
-          name: `${experiment.dataset} ${experiment.method} (seed ${task.seed})`,
-          generated,
-          real,
-          dataset,
-          width: 320,
-          height: 320,
-        });
-        panels.push(panel.png);
+    // A config with a moving average of G: the average's row, then its runs' trained G.
+    const averaged = loadConfigFile(experiment.file).generatorEma !== undefined;
+    for (const weights of averaged ? (['average', 'trained'] as const) : [undefined]) {
+      const perSeed: SyntheticSeedResult[] = [];
+      for (const task of mine) {
+        if (!isFinished(task)) continue;
+        const { result, generated, real, dataset, mismatch } = await evaluateRun(task, baseDir, weights);
+        if (mismatch) io.err(`dppgan bench: warning: ${taskName(task)}: ${mismatch}`);
+        perSeed.push(result);
+        if (perSeed.length === 1) {
+          const trained = weights === 'trained' ? TRAINED_ROW_SUFFIX : '';
+          const panel = mixturePanelPng({
+            name: `${experiment.dataset} ${experiment.method}${trained} (seed ${task.seed})`,
+            generated,
+            real,
+            dataset,
+            width: 320,
+            height: 320,
+          });
+          panels.push(panel.png);
+        }
       }
+      rows.push(
+        syntheticRow(experiment, protocol, mine[0].iterations, seeds.length, perSeed, baseDir, weights),
+      );
     }
-    rows.push(syntheticRow(experiment, protocol, mine[0].iterations, seeds.length, perSeed, baseDir));
   }
 
   const gdppOverhead: SyntheticResults['gdppOverhead'] = [];
@@ -458,7 +478,9 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
     samples: BENCH_SAMPLES,
     wallSeconds: round((performance.now() - started) / 1000, 1),
     trainSeconds: round(
-      rows.reduce((sum, r) => sum + r.perSeed.reduce((s, p) => s + p.trainSeconds, 0), 0),
+      rows
+        .filter((r) => r.weights !== 'trained') // the same runs as the row before it
+        .reduce((sum, r) => sum + r.perSeed.reduce((s, p) => s + p.trainSeconds, 0), 0),
       1,
     ),
     gdppOverhead,
