@@ -152,6 +152,21 @@ describe('dppgan CLI (in-process)', () => {
     expect({ ...trainedRecord, weights: undefined }).toEqual({ ...plainRecord, weights: undefined });
     expect(averageRecord.slicedWasserstein).not.toBe(trainedRecord.slicedWasserstein);
 
+    const exported = await cli(
+      'export',
+      '--run',
+      averaged,
+      '--out',
+      file('g-trained'),
+      '--weights',
+      'trained',
+    );
+    expect(exported.code, exported.err).toBe(0);
+    expect(exported.out).toMatch(/\(step 12, trained G\)/);
+    expect((await cli('export', '--run', averaged, '--out', file('g-average'))).out).toMatch(
+      /\(step 12, moving average of G\)/,
+    );
+
     for (const [args, pattern] of [
       [
         ['sample', '--run', run, '--n', '5', '--out', file('x.json'), '--weights', 'average'],
@@ -159,6 +174,10 @@ describe('dppgan CLI (in-process)', () => {
       ],
       [['eval', '--run', run, '--weights', 'average'], /keeps no moving average/],
       [['eval', '--run', averaged, '--weights', 'best'], /expected average or trained, got "best"/],
+      [
+        ['export', '--run', averaged, '--out', file('d'), '--what', 'discriminator', '--weights', 'trained'],
+        /--weights picks generator weights; it does not apply to --what discriminator/,
+      ],
     ] as [string[], RegExp][]) {
       const result = await cli(...args);
       expect(result.code, args.join(' ')).toBe(2);

@@ -315,6 +315,21 @@ describe('sampling and export use the average', () => {
     expect(worst).toBeLessThan(1e-5);
     tf.dispose([z, x]);
     model.dispose();
+
+    // Asked for, the trained weights are exported instead, without the average's metadata.
+    const trainedOut = join(scratch, 'export-trained');
+    const trainedResult = await exportNetwork(trainer, trainedOut, 'generator', 'trained');
+    expect(trainedResult.metadata.generatorEma).toBeUndefined();
+    const trainedModel = await tfl.loadLayersModel(fileLoadHandler(trainedOut));
+    const zAgain = tf.tensor2d(new Random(7).normalArray(64 * trainer.latentDim), [64, trainer.latentDim]);
+    const xTrained = trainedModel.predict(zAgain) as tf.Tensor;
+    let worstTrained = 0;
+    xTrained.dataSync().forEach((v, i) => {
+      worstTrained = Math.max(worstTrained, Math.abs(v - fromTrained[i]));
+    });
+    expect(worstTrained).toBeLessThan(1e-5);
+    tf.dispose([zAgain, xTrained]);
+    trainedModel.dispose();
     trainer.dispose();
     reference.dispose();
   });

@@ -4,14 +4,15 @@
 // `Trainer.generate` / `dppgan sample` give (a tanh image generator gets a Rescaling x ↦ 0.5·x + 0.5 appended);
 // the exported discriminator maps data-space samples [n, prod(dim)] to logits [n, 1].
 // Invariant: the model is built from the trainer's own layer objects (no copy), so it holds exactly the trained
-// weights — for a generator trained with "generatorEma", the moving average, swapped in while it is saved, as
-// Trainer.generate samples from it; `exportNetwork` disposes it afterwards, leaving the trainer's layers as they
-// were.
+// weights — for a generator trained with "generatorEma", the moving average (unless `weights` is 'trained'),
+// swapped in while it is saved, as Trainer.generate samples from it; `exportNetwork` disposes it afterwards,
+// leaving the trainer's layers as they were.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { usageError } from '../errors.js';
+import type { GeneratorWeights } from './generator-ema.js';
 import type { Trainer } from './trainer.js';
 
 /** Which network `exportNetwork` writes. */
@@ -68,8 +69,12 @@ export interface ExportResult {
   metadata: ExportMetadata;
 }
 
-/** The dppgan metadata an export of `trainer`'s `network` carries. */
-export function exportMetadata(trainer: Trainer, network: ExportedNetwork): ExportMetadata {
+/** The dppgan metadata an export of `trainer`'s `network` (from `weights`, for a generator) carries. */
+export function exportMetadata(
+  trainer: Trainer,
+  network: ExportedNetwork,
+  weights: GeneratorWeights = 'average',
+): ExportMetadata {
   const { dataset, gan } = trainer;
   const data: ExportMetadata['data'] = {
     name: dataset.name,
@@ -86,7 +91,7 @@ export function exportMetadata(trainer: Trainer, network: ExportedNetwork): Expo
     latentDim: trainer.latentDim,
     latentDistribution: 'standard-normal',
     data,
-    ...(network === 'generator' && trainer.config.generatorEma
+    ...(network === 'generator' && weights === 'average' && trainer.config.generatorEma
       ? { generatorEma: { ...trainer.config.generatorEma } }
       : {}),
   };
@@ -180,24 +185,26 @@ export function fileLoadHandler(directory: string): tf.io.IOHandler {
 /**
  * Write `trainer`'s generator (default) or discriminator into `directory` as a tfjs LayersModel with dppgan
  * metadata (see ExportMetadata). A generator loads with plain tfjs; a spectrally normalised discriminator needs
- * `import 'dppgan/layers'` first.
+ * `import 'dppgan/layers'` first. `weights` picks a generator's moving average (default, when the run keeps one)
+ * or its trained weights.
  */
 export async function exportNetwork(
   trainer: Trainer,
   directory: string,
   network: ExportedNetwork = 'generator',
+  weights: GeneratorWeights = 'average',
 ): Promise<ExportResult> {
   if (!EXPORTED_NETWORKS.includes(network)) {
     throw usageError(`cannot export "${network}": expected one of ${EXPORTED_NETWORKS.join(', ')}`);
   }
-  const metadata = exportMetadata(trainer, network);
+  const metadata = exportMetadata(trainer, network, weights);
   const model = networkModel(trainer, network);
   try {
     model.setUserDefinedMetadata({ dppgan: metadata });
     let weightBytes = 0;
     let weightFiles: string[] = [];
     const save = fileSaveHandler(directory);
-    const ema = network === 'generator' ? trainer.generatorEma : null;
+    const ema = network === 'generator' && weights === 'average' ? trainer.generatorEma : null;
     const write = (): Promise<unknown> =>
       model.save({
         save: async (artifacts) => {

@@ -1,14 +1,25 @@
-// `dppgan export --run DIR --out DIR [--what generator|discriminator]`: write a trained network as a standard
-// tfjs LayersModel (model.json + weight shards) that `tf.loadLayersModel` reads in Node or a browser.
-// The generator maps z ~ N(0, I) to data-space samples: the same numbers `dppgan sample` writes for the same z.
+// `dppgan export --run DIR --out DIR [--what generator|discriminator] [--weights average|trained]`: write a
+// trained network as a standard tfjs LayersModel (model.json + weight shards) that `tf.loadLayersModel` reads in
+// Node or a browser. The generator maps z ~ N(0, I) to data-space samples: the same numbers `dppgan sample`
+// writes for the same z and --weights (a run's moving average of G by default, when it keeps one).
 import { Command, Option } from 'commander';
-import { EXPORTED_NETWORKS, type ExportedNetwork, exportNetwork, openRun } from '../../train/index.js';
+import { usageError } from '../../errors.js';
+import {
+  EXPORTED_NETWORKS,
+  type ExportedNetwork,
+  exportNetwork,
+  type GeneratorWeights,
+  openRun,
+} from '../../train/index.js';
+import { generatorWeights } from '../artifacts.js';
 import { type CliIo, unwritableOutput } from '../io.js';
+import { WEIGHTS_HELP, weightsOption } from '../options.js';
 
 interface ExportOptions {
   run: string;
   out: string;
   what: ExportedNetwork;
+  weights?: GeneratorWeights;
 }
 
 export function exportCommand(io: CliIo): Command {
@@ -23,10 +34,16 @@ export function exportCommand(io: CliIo): Command {
         .choices(EXPORTED_NETWORKS)
         .default('generator'),
     )
+    .option('--weights <which>', `generator weights: ${WEIGHTS_HELP}`, weightsOption)
     .action(async (opts: ExportOptions) => {
+      if (opts.weights !== undefined && opts.what !== 'generator') {
+        throw usageError(`--weights picks generator weights; it does not apply to --what ${opts.what}`);
+      }
       const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
       try {
-        const result = await exportNetwork(trainer, opts.out, opts.what).catch((error: unknown) => {
+        const weights = generatorWeights(trainer, opts.weights);
+        const exporting = exportNetwork(trainer, opts.out, opts.what, weights);
+        const result = await exporting.catch((error: unknown) => {
           // A file-system refusal (read-only place, --out under a file) is the user's to fix: exit 2, one line.
           const code = (error as NodeJS.ErrnoException).code;
           throw typeof code === 'string' && /^E[A-Z]+$/.test(code)
@@ -41,8 +58,14 @@ export function exportCommand(io: CliIo): Command {
           opts.what === 'generator'
             ? `z [n, ${metadata.latentDim}] ~ N(0, I) → samples [n, ${sample}]`
             : `samples [n, ${sample}] → logits [n, 1]`;
+        const source =
+          opts.what === 'generator' && trainer.generatorEma
+            ? weights === 'average'
+              ? ', moving average of G'
+              : ', trained G'
+            : '';
         io.out(
-          `exported the ${opts.what} of ${metadata.model} on ${metadata.data.name} (step ${metadata.step}): ${signature}`,
+          `exported the ${opts.what} of ${metadata.model} on ${metadata.data.name} (step ${metadata.step}${source}): ${signature}`,
         );
         io.out(
           `wrote ${result.modelJson} + ${result.weightFiles.join(', ')} (${result.weightBytes} bytes of weights)`,
