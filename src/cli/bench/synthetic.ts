@@ -1,7 +1,7 @@
 // `dppgan bench synthetic`: GDPP Table 1 (PAPERS.md §4) as a resumable batch. Every (dataset, method, seed) of
 // experiments/synthetic/<dataset>-<method>.json is one `dppgan train` child process (up to `jobs` at once);
 // each finished run is then evaluated here (2,500 samples, latent seed 0: modes and HQ% within 3σ, sliced W1,
-// reverse KL) and the rows (mean ± std over seeds) go to results/synthetic.{json,md,png}.
+// reverse KL) and the rows (mean ± std over seeds) go to results/synthetic.{json,md,png} (synthetic-results.ts).
 // A config with a moving average of G ("generatorEma") gives a second row from the same runs: its trained G
 // ("… — trained G, same runs"), which is what the config without the average scores.
 // Invariants: a run directory holding eval.json at the requested step is never retrained; an interrupted one is
@@ -13,14 +13,7 @@ import { initBackend } from '../../backend/index.js';
 import { runtimeError, usageError } from '../../errors.js';
 import { evaluateMixture } from '../../metrics/index.js';
 import { Random } from '../../random.js';
-import {
-  type BenchRow,
-  mixturePanelPng,
-  PAPER_SYNTHETIC,
-  type SeedResult,
-  sideBySidePng,
-  writePng,
-} from '../../report/index.js';
+import { mixturePanelPng, sideBySidePng, writePng } from '../../report/index.js';
 import { type GeneratorWeights, loadConfigFile, openRun } from '../../train/index.js';
 import type { CliIo } from '../io.js';
 import {
@@ -42,15 +35,22 @@ import {
   roundOrNull,
   runTrainingTasks,
   secPerIterFromLog,
-  seedStat,
   seedsCell,
   selectMethods,
-  TRAINED_ROW_NOTE,
   TRAINED_ROW_SUFFIX,
   taskState,
   trainSecondsFromLog,
   writeAtomic,
 } from './runs.js';
+import {
+  BENCH_EVAL_SEED,
+  BENCH_SAMPLES,
+  type SyntheticResults,
+  type SyntheticRow,
+  type SyntheticSeedResult,
+  syntheticMarkdown,
+  syntheticRow,
+} from './synthetic-results.js';
 
 // The shared run machinery, re-exported under its old home.
 export {
@@ -68,11 +68,17 @@ export {
   trainArgs,
   trainSecondsFromLog,
 } from './runs.js';
+export {
+  BENCH_EVAL_SEED,
+  BENCH_SAMPLES,
+  PAPER_SYNTHETIC_ITERATIONS,
+  type SyntheticResults,
+  type SyntheticRow,
+  type SyntheticSeedResult,
+  syntheticMarkdown,
+  syntheticRow,
+} from './synthetic-results.js';
 
-/** Samples per evaluation (GDPP protocol). */
-export const BENCH_SAMPLES = 2500;
-/** Latent seed of the evaluation samples (the same as `dppgan train`'s eval.json and `dppgan sample`). */
-export const BENCH_EVAL_SEED = 0;
 /** Iterations of `--protocol short` unless --iterations says otherwise. */
 export const SHORT_ITERATIONS = 5000;
 export const SYNTHETIC_DATASETS = ['ring', 'grid'] as const;
@@ -159,18 +165,6 @@ export function planBench(opts: SyntheticBenchOptions): {
   return { tasks, seeds, protocol, outputs: resultFiles(opts.out, stem) };
 }
 
-/** One evaluated run (seed) of a row. */
-export interface SyntheticSeedResult extends SeedResult {
-  hq: number;
-  totalModes: number;
-  slicedWasserstein: number;
-  reverseKl: number;
-  modeKl: number;
-  step: number;
-  trainSeconds: number;
-  runDir: string;
-}
-
 /**
  * Evaluate a finished run the GDPP way (PAPERS.md §4); also returns its samples for the panel. `weights`: the
  * run's default ('average': its moving average of G if it keeps one, else its trained G) or its trained G.
@@ -219,173 +213,6 @@ export async function evaluateRun(
   } finally {
     trainer.dispose();
   }
-}
-
-/** A results row (DESIGN.md "Results files") with the seeds asked for, sliced W1 and reverse KL. */
-export interface SyntheticRow extends BenchRow {
-  /** Seeds requested; `seeds` counts the finished ones. */
-  seedsAsked: number;
-  complete: boolean;
-  config: string;
-  slicedWasserstein: number | null;
-  slicedWassersteinStd: number | null;
-  reverseKl: number | null;
-  secPerIterStd: number | null;
-  /** Rows of a config with a moving average of G: which weights generated (absent for other configs). */
-  weights?: GeneratorWeights;
-  perSeed: SyntheticSeedResult[];
-}
-
-export interface SyntheticResults {
-  command: string;
-  machine: string;
-  machineInfo: Record<string, string | number>;
-  date: string;
-  protocol: 'paper' | 'short';
-  samples: number;
-  wallSeconds: number;
-  trainSeconds: number;
-  gdppOverhead: { dataset: string; gan: number; gdpp: number; percent: number }[];
-  /** `--notes FILE`'s Markdown, or null. */
-  notes?: string | null;
-  rows: SyntheticRow[];
-}
-
-/** Mean ± std (sample std, n − 1) of the finished seeds; nulls where no seed finished. */
-export function syntheticRow(
-  experiment: Experiment,
-  protocol: 'paper' | 'short',
-  iterations: number,
-  seedsAsked: number,
-  perSeed: SyntheticSeedResult[],
-  baseDir: string,
-  weights?: GeneratorWeights,
-): SyntheticRow {
-  const modes = seedStat(perSeed, 'modes');
-  const hq = seedStat(perSeed, 'hq');
-  const sw = seedStat(perSeed, 'slicedWasserstein');
-  const rkl = seedStat(perSeed, 'reverseKl');
-  const spi = seedStat(perSeed, 'secPerIter');
-  return {
-    method: weights === 'trained' ? `${experiment.method}${TRAINED_ROW_SUFFIX}` : experiment.method,
-    dataset: experiment.dataset,
-    protocol,
-    seeds: perSeed.length,
-    seedsAsked,
-    complete: perSeed.length === seedsAsked,
-    iterations,
-    config: displayPath(baseDir, experiment.file),
-    modes: modes?.mean ?? Number.NaN,
-    modesStd: modes?.std ?? Number.NaN,
-    hq: hq?.mean ?? null,
-    hqStd: hq?.std ?? null,
-    kl: null,
-    slicedWasserstein: sw?.mean ?? null,
-    slicedWassersteinStd: sw?.std ?? null,
-    reverseKl: rkl?.mean ?? null,
-    secPerIter: spi?.mean ?? null,
-    secPerIterStd: spi?.std ?? null,
-    ...(weights ? { weights } : {}),
-    perSeed,
-  };
-}
-
-/** The paper's training budget on Ring and Grid (PAPERS.md §4). */
-export const PAPER_SYNTHETIC_ITERATIONS = 25000;
-
-/** "; the rows of N iterations train k× the paper's budget …", when a row trains longer than the paper. */
-function longerBudgetNote(rows: readonly SyntheticRow[]): string {
-  const longer = [...new Set(rows.map((r) => r.iterations).filter((n) => n > PAPER_SYNTHETIC_ITERATIONS))];
-  if (longer.length === 0) return '';
-  const budgets = longer
-    .sort((a, b) => a - b)
-    .map((n) => `${n.toLocaleString('en')} (${+(n / PAPER_SYNTHETIC_ITERATIONS).toFixed(2)}×)`)
-    .join(', ');
-  return `; rows of ${budgets} iterations train longer than the paper's budget and are not like-for-like with its numbers`;
-}
-
-/** The markdown twin of results/synthetic.json. */
-export function syntheticMarkdown(results: SyntheticResults, pngName: string | null): string {
-  const lines = [
-    '# Synthetic benchmark: GDPP Table 1 (Ring and Grid)',
-    '',
-    `- command: \`${results.command}\``,
-    `- machine: ${results.machine}`,
-    `- date: ${results.date}`,
-    `- wall time of this invocation: ${fixed(results.wallSeconds, 0)} s; training time summed over all runs (from their logs, earlier invocations included): ${fixed(results.trainSeconds, 0)} s`,
-    `- protocol: ${
-      results.protocol === 'paper'
-        ? `**paper** — each config's own iteration count (${PAPER_SYNTHETIC_ITERATIONS.toLocaleString('en')} for the faithful configs${longerBudgetNote(results.rows)})`
-        : '**short** — fewer iterations than the paper; not comparable to the paper numbers'
-    }`,
-    `- evaluation: ${results.samples} generated samples per run (latent seed ${BENCH_EVAL_SEED}); each assigned to its nearest centre, high-quality (HQ) when within 3σ of it; modes = centres with ≥ 1 HQ sample; sliced W1 (256 directions) and reverse KL (100×100 histogram) against ${results.samples} fresh real samples. Mean ± sample std over seeds. s/iter = median seconds per training step from each run's log (first record of each process left out), then the mean over seeds.`,
-    ...(results.rows.some((r) => r.weights === 'trained') ? [TRAINED_ROW_NOTE] : []),
-    '',
-  ];
-  if (results.notes) lines.push('## Notes', '', results.notes.trim(), '');
-  for (const dataset of [...new Set(results.rows.map((r) => r.dataset))]) {
-    const rows = results.rows.filter((r) => r.dataset === dataset);
-    const paper = PAPER_SYNTHETIC[dataset as 'ring' | 'grid'] ?? {};
-    lines.push(
-      `## ${dataset === 'ring' ? 'Ring (8 modes)' : dataset === 'grid' ? 'Grid (25 modes)' : dataset}`,
-      '',
-    );
-    lines.push(
-      '| method | protocol | seeds | iterations | modes | HQ % | sliced W1 | reverse KL | s/iter | paper modes | paper HQ % |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
-    );
-    for (const r of rows) {
-      const p = paper[r.method];
-      lines.push(
-        `| ${r.method} | ${r.protocol} | ${seedsCell(r)} | ${r.iterations} | ${pm(r.modes, r.modesStd, 1)} | ${pm(r.hq, r.hqStd, 1)} | ` +
-          `${pm(r.slicedWasserstein, r.slicedWassersteinStd, 4)} | ${fixed(r.reverseKl, 3)} | ${fixed(r.secPerIter, 4)} | ` +
-          `${p ? p.modes : '–'} | ${p ? fixed(p.hq, 1) : '–'} |`,
-      );
-    }
-    const missing = Object.entries(paper).filter(([m]) => !rows.some((r) => r.method === m));
-    if (missing.length > 0) {
-      lines.push(
-        '',
-        `Paper-only baselines (modes / HQ %, 25,000 iterations, 5 seeds): ${missing.map(([m, p]) => `${m} ${p.modes} / ${fixed(p.hq, 1)}`).join(', ')}.`,
-      );
-    }
-    const overhead = results.gdppOverhead.find((o) => o.dataset === dataset);
-    if (overhead) {
-      lines.push(
-        '',
-        `GDPP time overhead: GDPP-GAN ${overhead.gdpp.toFixed(4)} s/iter vs GAN ${overhead.gan.toFixed(4)} s/iter = ` +
-          `${overhead.percent >= 0 ? '+' : ''}${overhead.percent.toFixed(1)}% per iteration (target ≤ 15%; the paper: eigendecomposition 8–12% of an iteration). ` +
-          'Timings are from runs sharing the machine with each other (see machine above), so treat them as indicative.',
-      );
-    }
-    if (rows.some((r) => r.protocol === 'short')) {
-      lines.push(
-        '',
-        'Rows marked **short** ran fewer iterations than the paper: paper numbers shown for orientation only.',
-      );
-    }
-    lines.push('');
-  }
-  lines.push(
-    '## Per seed',
-    '',
-    '| dataset | method | seed | step | modes | HQ % | sliced W1 | s/iter | run |',
-    '|---|---|---|---|---|---|---|---|---|',
-  );
-  for (const r of results.rows) {
-    for (const s of r.perSeed) {
-      lines.push(
-        `| ${r.dataset} | ${r.method} | ${s.seed} | ${s.step} | ${s.modes}/${s.totalModes} | ${fixed(s.hq, 2)} | ${fixed(s.slicedWasserstein, 4)} | ${fixed(s.secPerIter, 4)} | \`${s.runDir}\` |`,
-      );
-    }
-  }
-  lines.push('', '## Configs', '');
-  for (const r of results.rows) lines.push(`- ${r.dataset} ${r.method}: \`${r.config}\``);
-  if (pngName) {
-    lines.push('', '## Samples (first finished seed of each row)', '', `![scatter panels](${pngName})`);
-  }
-  lines.push('');
-  return lines.join('\n');
 }
 
 function taskName(task: BenchTask): string {
