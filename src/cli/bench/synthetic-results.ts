@@ -15,6 +15,7 @@ import {
 export const BENCH_SAMPLES = 2500;
 /** Latent seed of the evaluation samples (the same as `dppgan train`'s eval.json and `dppgan sample`). */
 export const BENCH_EVAL_SEED = 0;
+
 /** One evaluated run (seed) of a row. */
 export interface SyntheticSeedResult extends SeedResult {
   hq: number;

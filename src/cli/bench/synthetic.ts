@@ -68,16 +68,8 @@ export {
   trainArgs,
   trainSecondsFromLog,
 } from './runs.js';
-export {
-  BENCH_EVAL_SEED,
-  BENCH_SAMPLES,
-  PAPER_SYNTHETIC_ITERATIONS,
-  type SyntheticResults,
-  type SyntheticRow,
-  type SyntheticSeedResult,
-  syntheticMarkdown,
-  syntheticRow,
-} from './synthetic-results.js';
+// Rows, results files and Markdown (moved to their own file).
+export * from './synthetic-results.js';
 
 /** Iterations of `--protocol short` unless --iterations says otherwise. */
 export const SHORT_ITERATIONS = 5000;
