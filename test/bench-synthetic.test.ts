@@ -235,6 +235,26 @@ describe('bench helpers', () => {
     );
     expect(md).toContain('| 24.3 ± 1.2 |');
     expect(md).not.toContain('± 1.1 |');
+
+    // One seed has no measured spread: the cell is the value alone, not "± 0".
+    const single = syntheticRow(experiment, 'short', 20, 3, [seed(1, 23)], scratch);
+    expect([single.modesStd, single.hqStd]).toEqual([Number.NaN, null]);
+    const singleMd = syntheticMarkdown(
+      {
+        command: 'x',
+        machine: 'm',
+        machineInfo: {},
+        date: 'd',
+        protocol: 'short',
+        samples: 2500,
+        wallSeconds: 1,
+        trainSeconds: 1,
+        gdppOverhead: [],
+        rows: [single],
+      },
+      null,
+    );
+    expect(singleMd).toContain('| 1/3 (incomplete) | 20 | 23.0 | 81.0 | 0.1000 |');
   });
 
   it('prints --notes under "Notes" and flags rows that train longer than the paper', () => {

@@ -385,21 +385,31 @@ export function roundOrNull(value: number | null | undefined, digits: number): n
 }
 
 /**
- * Mean ± sample std (n − 1) of one field over the finished seeds, unrounded; null if none has it.
+ * Mean and sample std (n − 1) of one field over the finished seeds, unrounded; null if none has it. The std of
+ * a single seed is null, not 0: one run has no measured spread.
  * Tables round once, when they print (rounding here first and again there turned a std of 1.1547 into "1.1").
  */
-export function seedStat<T>(perSeed: readonly T[], key: keyof T): { mean: number; std: number } | null {
-  return meanStd(perSeed.map((r) => r[key] as number | null));
+export function seedStat<T>(
+  perSeed: readonly T[],
+  key: keyof T,
+): { mean: number; std: number | null } | null {
+  const values = perSeed.map((r) => r[key] as number | null);
+  const stat = meanStd(values);
+  if (!stat) return null;
+  const measured = values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length;
+  return { mean: stat.mean, std: measured > 1 ? stat.std : null };
 }
-
 /** A table cell: `v` with `digits` decimals; '–' for null, undefined or non-finite. */
 export function fixed(v: number | null | undefined, digits: number): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
 }
 
-/** A table cell "mean ± std" with `digits` decimals; '–' without a finite mean. */
+/** A table cell "mean ± std" with `digits` decimals; the mean alone without a finite std (one seed); '–' without a finite mean. */
 export function pm(mean: number | null, std: number | null, digits: number): string {
-  return mean === null || !Number.isFinite(mean) ? '–' : `${mean.toFixed(digits)} ± ${fixed(std, digits)}`;
+  if (mean === null || !Number.isFinite(mean)) return '–';
+  return std === null || !Number.isFinite(std)
+    ? mean.toFixed(digits)
+    : `${mean.toFixed(digits)} ± ${std.toFixed(digits)}`;
 }
 
 /** A progress bar over all training steps still to run (TTY only); lines printed above it. */
