@@ -80,7 +80,7 @@ describe('browser playground', () => {
     }
   });
 
-  it('explains bad input instead of training: batch size 0, a drawn distribution with < 2 points', async () => {
+  it('explains bad input instead of training: batch size 0, a negative eigenvalue weight, a drawn distribution with < 2 points', async () => {
     const page = await browser.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${url}?backend=wasm`);
@@ -92,6 +92,14 @@ describe('browser playground', () => {
     );
     await page.fill('#batch', '64');
     await page.dispatchEvent('#batch', 'change');
+    expect(await page.locator('[data-testid="message"]').isHidden()).toBe(true);
+    await page.fill('#gdppMagnitude', '-1');
+    await page.dispatchEvent('#gdppMagnitude', 'change');
+    expect(await page.locator('[data-testid="message"]').textContent()).toMatch(
+      /The GDPP eigenvalue weight must be ≥ 0/,
+    );
+    await page.fill('#gdppMagnitude', '1');
+    await page.dispatchEvent('#gdppMagnitude', 'change');
     expect(await page.locator('[data-testid="message"]').isHidden()).toBe(true);
     await page.selectOption('#data', 'drawn');
     expect(await page.locator('[data-testid="message"]').textContent()).toMatch(/Draw at least 2 points/);

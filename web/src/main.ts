@@ -50,10 +50,12 @@ function configs(): [TrainConfig, TrainConfig] | string {
   const lrG = numberInput('lrG');
   const lrD = numberInput('lrD');
   const weight = numberInput('gdppWeight');
+  const magnitudeWeight = numberInput('gdppMagnitude');
   if (!Number.isInteger(batchSize) || batchSize < 2)
     return `Batch size must be an integer ≥ 2, got ${batchSize}.`;
   if (!(lrG > 0) || !(lrD > 0)) return 'Learning rates must be positive numbers.';
   if (!(weight >= 0)) return 'The GDPP weight must be ≥ 0.';
+  if (!(magnitudeWeight >= 0)) return 'The GDPP eigenvalue weight must be ≥ 0.';
   const base = {
     data: { kind: 'ring' },
     model: 'mlp-gdpp',
@@ -65,7 +67,10 @@ function configs(): [TrainConfig, TrainConfig] | string {
     optim: { g: { lr: lrG, beta1: 0.5, beta2: 0.999 }, d: { lr: lrD, beta1: 0.5, beta2: 0.999 } },
   };
   try {
-    return [parseConfig({ ...base, gdpp: null }), parseConfig({ ...base, gdpp: { weight } })];
+    return [
+      parseConfig({ ...base, gdpp: null }),
+      parseConfig({ ...base, gdpp: { weight, magnitudeWeight } }),
+    ];
   } catch (error) {
     return (error as Error).message;
   }
@@ -172,7 +177,17 @@ async function start(): Promise<void> {
     showMessage(`Could not start a tfjs backend: ${(error as Error).message}`);
     return;
   }
-  for (const id of ['data', 'loss', 'lipschitz', 'gdppWeight', 'lrG', 'lrD', 'batch', 'seed']) {
+  for (const id of [
+    'data',
+    'loss',
+    'lipschitz',
+    'gdppWeight',
+    'gdppMagnitude',
+    'lrG',
+    'lrD',
+    'batch',
+    'seed',
+  ]) {
     byId(id).addEventListener('change', reset);
   }
   playButton.addEventListener('click', () => setPlaying(!playing && panels.every((p) => p.ready)));
