@@ -65,6 +65,12 @@ export function generatorWeights(
   return requested ?? (hasAverage ? 'average' : 'trained');
 }
 
+/** ", moving average of G" / ", trained G" for a run that keeps an average (outputs name the weights), else "". */
+export function weightsLabel(trainer: Trainer, weights: GeneratorWeights): string {
+  if (!trainer.generatorEma) return '';
+  return weights === 'average' ? ', moving average of G' : ', trained G';
+}
+
 /** Stacked-MNIST modes (GDPP Table 3): classify each of the 3 channels, count distinct triples, KL to uniform. */
 function stackedMnistMetrics(images: Float32Array, n: number, dim: number[]) {
   const [height, width] = dim;

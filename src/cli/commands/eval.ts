@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { Random } from '../../random.js';
 import { type GeneratorWeights, openRun } from '../../train/index.js';
-import { evaluate, generatorWeights, metricsLine } from '../artifacts.js';
+import { evaluate, generatorWeights, metricsLine, weightsLabel } from '../artifacts.js';
 import {
   addFeatureModelOptions,
   type FeatureModelCliOptions,
@@ -72,11 +72,7 @@ export function evalCommand(io: CliIo): Command {
         trainer.generatorEma && weights === 'trained' ? 'eval-trained.json' : 'eval.json',
       );
       writeOutputFile(file, `${JSON.stringify(record, null, 2)}\n`, '--run');
-      const source = trainer.generatorEma
-        ? weights === 'average'
-          ? ', moving average of G'
-          : ', trained G'
-        : '';
+      const source = weightsLabel(trainer, weights);
       io.out(
         `${trainer.config.model} on ${metrics.dataset}, step ${metrics.step}${source}: ${metricsLine(metrics)}`,
       );

@@ -11,7 +11,7 @@ import {
   type GeneratorWeights,
   openRun,
 } from '../../train/index.js';
-import { generatorWeights } from '../artifacts.js';
+import { generatorWeights, weightsLabel } from '../artifacts.js';
 import { type CliIo, unwritableOutput } from '../io.js';
 import { WEIGHTS_HELP, weightsOption } from '../options.js';
 
@@ -58,12 +58,7 @@ export function exportCommand(io: CliIo): Command {
           opts.what === 'generator'
             ? `z [n, ${metadata.latentDim}] ~ N(0, I) → samples [n, ${sample}]`
             : `samples [n, ${sample}] → logits [n, 1]`;
-        const source =
-          opts.what === 'generator' && trainer.generatorEma
-            ? weights === 'average'
-              ? ', moving average of G'
-              : ', trained G'
-            : '';
+        const source = opts.what === 'generator' ? weightsLabel(trainer, weights) : '';
         io.out(
           `exported the ${opts.what} of ${metadata.model} on ${metadata.data.name} (step ${metadata.step}${source}): ${signature}`,
         );

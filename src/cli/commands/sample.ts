@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { Random } from '../../random.js';
 import { type GeneratorWeights, openRun } from '../../train/index.js';
-import { evaluate, generatorWeights, samplesPng } from '../artifacts.js';
+import { evaluate, generatorWeights, samplesPng, weightsLabel } from '../artifacts.js';
 import { type CliIo, writeOutputFile } from '../io.js';
 import { integerOption, WEIGHTS_HELP, weightsOption } from '../options.js';
 
@@ -66,11 +66,7 @@ export function sampleCommand(io: CliIo): Command {
           }
         }
         writeOutputFile(opts.out, bytes);
-        const source = trainer.generatorEma
-          ? weights === 'average'
-            ? ', moving average of G'
-            : ', trained G'
-          : '';
+        const source = weightsLabel(trainer, weights);
         io.out(`wrote ${opts.n} samples (seed ${opts.seed}, step ${trainer.step}${source}) to ${opts.out}`);
       } finally {
         trainer.dispose();
