@@ -23,6 +23,7 @@ import {
   seriesFromRecords,
   sideBySidePng,
   textWidth,
+  wrapText,
   writeRunReport,
 } from '../src/report/index.js';
 
@@ -170,6 +171,27 @@ describe('lineChartPng, imageGridPng, sideBySidePng', () => {
     expect(rgbAt(png, 50 + 20, 8)).toEqual([...COLOURS.generated]);
     const titled = PNG.sync.read(sideBySidePng([a, b], { titles: ['A', 'B'], columns: 1 }));
     expect([titled.width, titled.height]).toEqual([8 + 40 + 8, 8 + (18 + 20) + 8 + (18 + 20) + 8]);
+  });
+
+  it('a null panel leaves its cell empty, so a grid row can end early', () => {
+    const a = new Canvas(30, 20, COLOURS.real).toPng();
+    const b = new Canvas(30, 20, COLOURS.generated).toPng();
+    const png = PNG.sync.read(sideBySidePng([a, null, b, a], { gap: 5, columns: 2 }));
+    expect([png.width, png.height]).toEqual([5 + 30 + 5 + 30 + 5, 5 + 20 + 5 + 20 + 5]);
+    expect(rgbAt(png, 5 + 30 + 5 + 15, 5 + 10)).toEqual([...COLOURS.white]); // the empty cell
+    expect(rgbAt(png, 5 + 15, 5 + 20 + 5 + 10)).toEqual([...COLOURS.generated]); // b starts row 2
+    expect(() => sideBySidePng([null])).toThrow(/at least one panel/);
+  });
+
+  it('wrapText breaks a long title at spaces into lines that fit', () => {
+    const title =
+      'grid GDPP-GAN, magnitude 1, 40,000 iterations + G moving average (ours) (seed 1) 25/25 modes';
+    const lines = wrapText(title, 200);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.join(' ')).toBe(title);
+    for (const line of lines) expect(textWidth(line)).toBeLessThanOrEqual(200);
+    expect(wrapText('short', 200)).toEqual(['short']);
+    expect(wrapText('averyveryverylongword next', 20)).toEqual(['averyveryverylongword', 'next']);
   });
 
   it('niceTicks gives round steps inside the range', () => {

@@ -15,22 +15,27 @@ export interface ComposeOptions {
   background?: Rgb;
 }
 
-/** Compose PNG buffers into one PNG, left to right then top to bottom. */
-export function sideBySidePng(panels: Buffer[], opts: ComposeOptions = {}): Buffer {
-  if (panels.length === 0) throw new RangeError('sideBySidePng: expected at least one panel');
-  const images = panels.map((buffer) => PNG.sync.read(buffer));
+/**
+ * Compose PNG buffers into one PNG, left to right then top to bottom. A null panel leaves its cell empty (to
+ * start a new row of the grid at a chosen place).
+ */
+export function sideBySidePng(panels: (Buffer | null)[], opts: ComposeOptions = {}): Buffer {
+  if (!panels.some((p) => p !== null)) throw new RangeError('sideBySidePng: expected at least one panel');
+  const images = panels.map((buffer) => (buffer === null ? null : PNG.sync.read(buffer)));
+  const drawn = images.filter((p) => p !== null);
   const columns = Math.max(1, Math.min(opts.columns ?? images.length, images.length));
   const rows = Math.ceil(images.length / columns);
   const gap = opts.gap ?? 8;
   const titleHeight = opts.titles && opts.titles.length > 0 ? 18 : 0;
-  const cellWidth = Math.max(...images.map((p) => p.width));
-  const cellHeight = Math.max(...images.map((p) => p.height)) + titleHeight;
+  const cellWidth = Math.max(...drawn.map((p) => p.width));
+  const cellHeight = Math.max(...drawn.map((p) => p.height)) + titleHeight;
   const canvas = new Canvas(
     columns * cellWidth + (columns + 1) * gap,
     rows * cellHeight + (rows + 1) * gap,
     opts.background ?? COLOURS.white,
   );
   images.forEach((image, k) => {
+    if (image === null) return;
     const x = gap + (k % columns) * (cellWidth + gap);
     const y = gap + Math.floor(k / columns) * (cellHeight + gap);
     const title = opts.titles?.[k];

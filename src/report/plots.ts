@@ -114,6 +114,26 @@ interface Frame {
   toY: (y: number) => number;
 }
 
+/**
+ * `text` broken at spaces into lines at most `maxWidth` pixels wide at `scale` (greedy); a single word wider than
+ * that stays whole on its own line.
+ */
+export function wrapText(text: string, maxWidth: number, scale = 1): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    if (line !== '' && textWidth(candidate, scale) > maxWidth) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = candidate;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 /** Title, axes box, ticks and tick labels; `fitBounds` picks the data region for the plot area's size. */
 function frame(
   width: number,
@@ -123,7 +143,9 @@ function frame(
 ): Frame {
   const canvas = new Canvas(width, height);
   const titleScale = title !== undefined && textWidth(title, 2) <= width - 8 ? 2 : 1;
-  const top = title !== undefined ? 7 * titleScale + 10 : 8;
+  const titleLines = title === undefined ? [] : wrapText(title, width - 8, titleScale);
+  const lineHeight = 7 * titleScale + 3;
+  const top = titleLines.length > 0 ? titleLines.length * lineHeight + 7 : 8;
   const left = 44;
   const right = 10;
   const bottom = 20;
@@ -132,8 +154,9 @@ function frame(
   const b = fitBounds(plotWidth, plotHeight);
   const toX = (x: number) => left + ((x - b[0]) / (b[1] - b[0])) * (plotWidth - 1);
   const toY = (y: number) => top + (1 - (y - b[2]) / (b[3] - b[2])) * (plotHeight - 1);
-  if (title !== undefined)
-    canvas.text(width / 2, 5, title, COLOURS.black, { scale: titleScale, align: 'centre' });
+  titleLines.forEach((line, k) => {
+    canvas.text(width / 2, 5 + k * lineHeight, line, COLOURS.black, { scale: titleScale, align: 'centre' });
+  });
   for (const t of niceTicks(b[0], b[1])) {
     const x = toX(t);
     canvas.line(x, top, x, top + plotHeight - 1, COLOURS.lightGrey);

@@ -247,7 +247,8 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
 
   // Evaluate every finished run (also those skipped) and assemble the rows.
   const rows: SyntheticRow[] = [];
-  const panels: Buffer[] = [];
+  // One row of scatter panels per dataset (the first finished seed of each of its rows).
+  const panels = new Map<string, Buffer[]>();
   const experiments = [...new Set(tasks.map((t) => t.experiment))];
   for (const experiment of experiments) {
     const mine = tasks.filter((t) => t.experiment === experiment);
@@ -270,7 +271,7 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
             width: 320,
             height: 320,
           });
-          panels.push(panel.png);
+          panels.set(experiment.dataset, [...(panels.get(experiment.dataset) ?? []), panel.png]);
         }
       }
       rows.push(
@@ -307,9 +308,13 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
     rows,
   };
   let pngName: string | null = null;
-  if (panels.length > 0) {
-    const columns = Math.max(1, ...SYNTHETIC_DATASETS.map((d) => rows.filter((r) => r.dataset === d).length));
-    writePng(outputs.png, sideBySidePng(panels, { columns }));
+  if (panels.size > 0) {
+    const columns = Math.max(...[...panels.values()].map((row) => row.length));
+    const grid = [...panels.values()].flatMap((row) => [
+      ...row,
+      ...Array<null>(columns - row.length).fill(null),
+    ]);
+    writePng(outputs.png, sideBySidePng(grid, { columns }));
     pngName = basename(outputs.png);
   }
   writeAtomic(outputs.json, `${JSON.stringify(results, null, 2)}\n`);
