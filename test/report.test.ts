@@ -171,6 +171,10 @@ describe('lineChartPng, imageGridPng, sideBySidePng', () => {
     expect(rgbAt(png, 50 + 20, 8)).toEqual([...COLOURS.generated]);
     const titled = PNG.sync.read(sideBySidePng([a, b], { titles: ['A', 'B'], columns: 1 }));
     expect([titled.width, titled.height]).toEqual([8 + 40 + 8, 8 + (18 + 20) + 8 + (18 + 20) + 8]);
+    // A title wider than its cell wraps at scale 1 (11 px per line) instead of running into the next cell.
+    const wrapped = PNG.sync.read(sideBySidePng([a, b], { titles: ['AAA BBB CCC', 'B'], columns: 2 }));
+    expect(wrapText('AAA BBB CCC', 40, 1)).toEqual(['AAA', 'BBB', 'CCC']);
+    expect([wrapped.width, wrapped.height]).toEqual([8 + 40 + 8 + 40 + 8, 8 + (3 * 11 + 20) + 8]);
   });
 
   it('a null panel leaves its cell empty, so a grid row can end early', () => {

@@ -2,7 +2,7 @@
 // `columns`, each panel optionally under a title line. Used for "GAN vs GDPP" side-by-sides and benchmark panels.
 import { PNG } from 'pngjs';
 import { Canvas, COLOURS, type Rgb } from './canvas.js';
-import { textWidth } from './font.js';
+import { textWidth, wrapText } from './font.js';
 
 /** Options of the panel composer. */
 export interface ComposeOptions {
@@ -26,8 +26,14 @@ export function sideBySidePng(panels: (Buffer | null)[], opts: ComposeOptions = 
   const columns = Math.max(1, Math.min(opts.columns ?? images.length, images.length));
   const rows = Math.ceil(images.length / columns);
   const gap = opts.gap ?? 8;
-  const titleHeight = opts.titles && opts.titles.length > 0 ? 18 : 0;
   const cellWidth = Math.max(...drawn.map((p) => p.width));
+  // Titles: scale 2 when the line fits the cell, else scale 1, wrapped onto as many lines as it takes.
+  const titles = (opts.titles ?? []).map((title) => {
+    const scale = textWidth(title, 2) <= cellWidth ? 2 : 1;
+    return { scale, lines: wrapText(title, cellWidth, scale) };
+  });
+  const lineHeight = (scale: number) => 7 * scale + 4;
+  const titleHeight = Math.max(0, ...titles.map((t) => t.lines.length * lineHeight(t.scale)));
   const cellHeight = Math.max(...drawn.map((p) => p.height)) + titleHeight;
   const canvas = new Canvas(
     columns * cellWidth + (columns + 1) * gap,
@@ -38,14 +44,11 @@ export function sideBySidePng(panels: (Buffer | null)[], opts: ComposeOptions = 
     if (image === null) return;
     const x = gap + (k % columns) * (cellWidth + gap);
     const y = gap + Math.floor(k / columns) * (cellHeight + gap);
-    const title = opts.titles?.[k];
-    if (title !== undefined) {
-      const scale = textWidth(title, 2) <= cellWidth ? 2 : 1;
-      canvas.text(x + cellWidth / 2, y + (titleHeight - 7 * scale) / 2, title, COLOURS.black, {
-        scale,
-        align: 'centre',
-      });
-    }
+    const title = titles[k];
+    title?.lines.forEach((line, n) => {
+      const top = y + n * lineHeight(title.scale) + 2;
+      canvas.text(x + cellWidth / 2, top, line, COLOURS.black, { scale: title.scale, align: 'centre' });
+    });
     canvas.draw(image, x + Math.floor((cellWidth - image.width) / 2), y + titleHeight);
   });
   return canvas.toPng();

@@ -149,3 +149,23 @@ export function textWidth(text: string, scale = 1): number {
   const n = [...text].length;
   return n === 0 ? 0 : (n * GLYPH_ADVANCE - 1) * scale;
 }
+
+/**
+ * `text` broken at spaces into lines at most `maxWidth` pixels wide at `scale` (greedy); a single word wider than
+ * that stays whole on its own line.
+ */
+export function wrapText(text: string, maxWidth: number, scale = 1): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    if (line !== '' && textWidth(candidate, scale) > maxWidth) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = candidate;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}

@@ -2,7 +2,7 @@
 // their HQ rings — the GDPP Table 1 picture), line charts (loss curves) and image sample grids.
 // Pure functions over plain/typed arrays → PNG Buffers; no tfjs.
 import { Canvas, COLOURS, PALETTE, type Rgb } from './canvas.js';
-import { textWidth } from './font.js';
+import { textWidth, wrapText } from './font.js';
 
 /** Points as a flat row-major [N × 2] array or as [x, y] rows. */
 export type Points2d = Float32Array | Float64Array | number[][];
@@ -112,26 +112,6 @@ interface Frame {
   bounds: Bounds;
   toX: (x: number) => number;
   toY: (y: number) => number;
-}
-
-/**
- * `text` broken at spaces into lines at most `maxWidth` pixels wide at `scale` (greedy); a single word wider than
- * that stays whole on its own line.
- */
-export function wrapText(text: string, maxWidth: number, scale = 1): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    const candidate = line === '' ? word : `${line} ${word}`;
-    if (line !== '' && textWidth(candidate, scale) > maxWidth) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = candidate;
-    }
-  }
-  if (line !== '') lines.push(line);
-  return lines;
 }
 
 /** Title, axes box, ticks and tick labels; `fitBounds` picks the data region for the plot area's size. */
