@@ -399,12 +399,16 @@ export function seedStat<T>(
   const measured = values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length;
   return { mean: stat.mean, std: measured > 1 ? stat.std : null };
 }
+
 /** A table cell: `v` with `digits` decimals; '–' for null, undefined or non-finite. */
 export function fixed(v: number | null | undefined, digits: number): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
 }
 
-/** A table cell "mean ± std" with `digits` decimals; the mean alone without a finite std (one seed); '–' without a finite mean. */
+/**
+ * A table cell "mean ± std" with `digits` decimals; the mean alone without a finite std (one seed); '–' without
+ * a finite mean.
+ */
 export function pm(mean: number | null, std: number | null, digits: number): string {
   if (mean === null || !Number.isFinite(mean)) return '–';
   return std === null || !Number.isFinite(std)
