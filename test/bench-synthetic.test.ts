@@ -218,43 +218,31 @@ describe('bench helpers', () => {
     };
     const row = syntheticRow(experiment, 'short', 20, 3, [seed(1, 25), seed(2, 23), seed(3, 25)], scratch);
     expect(row.modesStd).toBeCloseTo(2 / Math.sqrt(3), 12);
-    const md = syntheticMarkdown(
-      {
-        command: 'x',
-        machine: 'm',
-        machineInfo: {},
-        date: 'd',
-        protocol: 'short',
-        samples: 2500,
-        wallSeconds: 1,
-        trainSeconds: 1,
-        gdppOverhead: [],
-        rows: [row],
-      },
-      null,
-    );
+    // The Markdown of a results file holding just these rows.
+    const markdownOf = (rows: SyntheticResults['rows']) =>
+      syntheticMarkdown(
+        {
+          command: 'x',
+          machine: 'm',
+          machineInfo: {},
+          date: 'd',
+          protocol: 'short',
+          samples: 2500,
+          wallSeconds: 1,
+          trainSeconds: 1,
+          gdppOverhead: [],
+          rows,
+        },
+        null,
+      );
+    const md = markdownOf([row]);
     expect(md).toContain('| 24.3 ± 1.2 |');
     expect(md).not.toContain('± 1.1 |');
 
     // One seed has no measured spread: the cell is the value alone, not "± 0".
     const single = syntheticRow(experiment, 'short', 20, 3, [seed(1, 23)], scratch);
     expect([single.modesStd, single.hqStd]).toEqual([Number.NaN, null]);
-    const singleMd = syntheticMarkdown(
-      {
-        command: 'x',
-        machine: 'm',
-        machineInfo: {},
-        date: 'd',
-        protocol: 'short',
-        samples: 2500,
-        wallSeconds: 1,
-        trainSeconds: 1,
-        gdppOverhead: [],
-        rows: [single],
-      },
-      null,
-    );
-    expect(singleMd).toContain('| 1/3 (incomplete) | 20 | 23.0 | 81.0 | 0.1000 |');
+    expect(markdownOf([single])).toContain('| 1/3 (incomplete) | 20 | 23.0 | 81.0 | 0.1000 |');
   });
 
   it('prints --notes under "Notes" and flags rows that train longer than the paper', () => {
