@@ -20,7 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import { usageError } from '../../errors.js';
 import { meanStd } from '../../report/index.js';
-import { hasCheckpoint, readLog } from '../../train/index.js';
+import { type GeneratorWeights, hasCheckpoint, loadConfigFile, readLog } from '../../train/index.js';
 import type { CliIo } from '../io.js';
 
 /** After a stop request, children still running after this long are terminated. */
@@ -49,6 +49,14 @@ const METHOD_ORDER = Object.keys(METHOD_NAMES);
  * trained G: the benches evaluate both from the same runs, as StudioGAN reports G and G_ema.
  */
 export const TRAINED_ROW_SUFFIX = ' — trained G, same runs';
+
+/**
+ * The weights a config's runs are evaluated on, a row each: their default ('average', which is the trained G of
+ * a config without a moving average), plus the trained G for a config with "generatorEma".
+ */
+export function evaluatedWeights(configFile: string): GeneratorWeights[] {
+  return loadConfigFile(configFile).generatorEma ? ['average', 'trained'] : ['average'];
+}
 
 /** The Markdown line that explains the "trained G, same runs" rows. */
 export const TRAINED_ROW_NOTE = `- moving average of G: a config with \`"generatorEma"\` samples from the average; the row "…${TRAINED_ROW_SUFFIX}" evaluates the trained G of the very same runs. Training never reads the average, so that row is what the config without \`"generatorEma"\` scores at the same seeds.`;

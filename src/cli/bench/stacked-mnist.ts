@@ -24,6 +24,7 @@ import {
   describeMachine,
   displayPath,
   type Experiment,
+  evaluatedWeights,
   fixed,
   isFinished,
   loadAverage,
@@ -224,25 +225,25 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
       `classifier ${classifier.key} (test accuracy ${(100 * classifier.testAccuracy).toFixed(2)}%)`,
   );
 
-  const results = new Map<BenchTask, StackedMnistSeedResult>();
-  // Configs with a moving average of G: their runs' trained G is evaluated too (a row of its own).
-  const averaged = new Set(
-    [...new Set(tasks.map((t) => t.experiment))].filter((e) => loadConfigFile(e.file).generatorEma),
-  );
-  const trainedResults = new Map<BenchTask, StackedMnistSeedResult>();
+  const experiments = [...new Set(tasks.map((t) => t.experiment))];
+  const weightsOf = new Map(experiments.map((e) => [e, evaluatedWeights(e.file)]));
+  const results: Record<GeneratorWeights, Map<BenchTask, StackedMnistSeedResult>> = {
+    average: new Map(),
+    trained: new Map(),
+  };
+  const isEvaluated = (task: BenchTask) =>
+    weightsOf.get(task.experiment)!.every((weights) => results[weights].has(task));
+  /** Evaluate a finished run on each of its weights; its default's result, or null when aborted. */
   const evaluate = async (task: BenchTask) => {
-    const result = await evaluator.evaluate(task, baseDir);
-    if (!result) return null;
-    results.set(task, result);
-    if (averaged.has(task.experiment)) {
-      const trained = await evaluator.evaluate(task, baseDir, 'trained');
-      if (!trained) return null;
-      trainedResults.set(task, trained);
+    for (const weights of weightsOf.get(task.experiment)!) {
+      const result = await evaluator.evaluate(task, baseDir, weights);
+      if (!result) return null;
+      results[weights].set(task, result);
     }
-    return result;
+    return results.average.get(task)!;
   };
   const evaluatedText = (task: BenchTask, result: StackedMnistSeedResult) => {
-    const trained = trainedResults.get(task);
+    const trained = results.trained.get(task);
     return trained
       ? `moving average: ${metricsText(result, featureModel)}; trained G: ${metricsText(trained, featureModel)}`
       : metricsText(result, featureModel);
@@ -272,10 +273,8 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
 
     // Evaluate finished runs not evaluated above (finished earlier; cached evaluations are read back).
     for (const task of tasks) {
-      const evaluated = results.has(task) && (!averaged.has(task.experiment) || trainedResults.has(task));
-      if (evaluated || !isFinished(task) || opts.signal?.aborted) continue;
-      const fresh =
-        !evaluator.isCached(task) || (averaged.has(task.experiment) && !evaluator.isCached(task, 'trained'));
+      if (isEvaluated(task) || !isFinished(task) || opts.signal?.aborted) continue;
+      const fresh = weightsOf.get(task.experiment)!.some((weights) => !evaluator.isCached(task, weights));
       const result = await evaluate(task);
       if (result && fresh)
         io.out(
@@ -285,24 +284,19 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
 
     const date = new Date().toISOString();
     const rows: StackedMnistRow[] = [];
-    for (const experiment of [...new Set(tasks.map((t) => t.experiment))]) {
+    for (const experiment of experiments) {
       const mine = tasks.filter((t) => t.experiment === experiment);
-      const seedResults = (from: Map<BenchTask, StackedMnistSeedResult>) =>
-        mine.flatMap((t) => (from.has(t) ? [from.get(t) as StackedMnistSeedResult] : []));
       const context = { baseDir, command: opts.command, date, samples };
-      if (!averaged.has(experiment)) {
-        rows.push(stackedMnistRow(mine[0], seeds.length, seedResults(results), context));
-        continue;
+      const weightsList = weightsOf.get(experiment)!;
+      for (const weights of weightsList) {
+        const perSeed = mine.flatMap((t) => {
+          const result = results[weights].get(t);
+          return result ? [result] : [];
+        });
+        // Rows name their weights only when the config has both.
+        const named = weightsList.length > 1 ? { ...context, weights } : context;
+        rows.push(stackedMnistRow(mine[0], seeds.length, perSeed, named));
       }
-      rows.push(
-        stackedMnistRow(mine[0], seeds.length, seedResults(results), { ...context, weights: 'average' }),
-      );
-      rows.push(
-        stackedMnistRow(mine[0], seeds.length, seedResults(trainedResults), {
-          ...context,
-          weights: 'trained',
-        }),
-      );
     }
     const previous = previousResults(outputs.json, classifier.key, io);
     const current = new Set(rows.map(rowKey));
@@ -389,9 +383,7 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
       `wrote ${written.map((p) => displayPath(baseDir, p)).join(', ')} in ${summary.wallSeconds.toFixed(0)} s`,
     );
 
-    const unevaluated = tasks.filter(
-      (t) => !results.has(t) || (averaged.has(t.experiment) && !trainedResults.has(t)),
-    ).length;
+    const unevaluated = tasks.filter((t) => !isEvaluated(t)).length;
     if (opts.signal?.aborted && unevaluated > 0) {
       throw runtimeError(
         `interrupted: ${unevaluated} of ${tasks.length} runs unfinished or unevaluated (results written as partial rows); rerun the same command to continue`,

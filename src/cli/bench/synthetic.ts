@@ -21,6 +21,7 @@ import {
   describeMachine,
   displayPath,
   type Experiment,
+  evaluatedWeights,
   fixed,
   isFinished,
   loadAverage,
@@ -253,8 +254,8 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
   for (const experiment of experiments) {
     const mine = tasks.filter((t) => t.experiment === experiment);
     // A config with a moving average of G: the average's row, then its runs' trained G.
-    const averaged = loadConfigFile(experiment.file).generatorEma !== undefined;
-    for (const weights of averaged ? (['average', 'trained'] as const) : [undefined]) {
+    const weightsList = evaluatedWeights(experiment.file);
+    for (const weights of weightsList) {
       const perSeed: SyntheticSeedResult[] = [];
       for (const task of mine) {
         if (!isFinished(task)) continue;
@@ -275,7 +276,16 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
         }
       }
       rows.push(
-        syntheticRow(experiment, protocol, mine[0].iterations, seeds.length, perSeed, baseDir, weights),
+        // Rows name their weights only when the config has both.
+        syntheticRow(
+          experiment,
+          protocol,
+          mine[0].iterations,
+          seeds.length,
+          perSeed,
+          baseDir,
+          weightsList.length > 1 ? weights : undefined,
+        ),
       );
     }
   }
