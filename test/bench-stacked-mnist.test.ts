@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { runOrder, TRAINED_ROW_SUFFIX } from '../src/cli/bench/runs.js';
@@ -302,6 +303,11 @@ describe('dppgan bench stacked-mnist', () => {
     const md = readFileSync(join(averagedOut, 'stacked-mnist.md'), 'utf8');
     expect(md).toContain(`| ${averageName}${TRAINED_ROW_SUFFIX} | short | 1 | 2 |`);
     expect(md).toMatch(/- moving average of G: .*evaluates the trained G of the very same runs/);
+    // Each row's grid is kept beside the results; the trained G's is the plain config's, pixel for pixel.
+    const grid = (name: string) =>
+      readFileSync(join(averagedOut, 'stacked-mnist-samples', `${name}-short-2-s1.png`));
+    expect(grid('gdpp-gan-magnitude10-ema-trained').equals(grid('gdpp-gan-magnitude10'))).toBe(true);
+    expect(grid('gdpp-gan-magnitude10-ema').equals(grid('gdpp-gan-magnitude10'))).toBe(false);
 
     // A rerun reads both cached evaluations back.
     const trainedCache = join(runDir('gdpp-gan-magnitude10-ema-s1'), SMNIST_EVAL_TRAINED_FILE);
@@ -310,6 +316,37 @@ describe('dppgan bench stacked-mnist', () => {
     expect(again.code).toBe(0);
     expect(again.out).not.toMatch(/^evaluated /m);
     expect(statSync(trainedCache).mtimeMs).toBe(before);
+  });
+
+  it('a carried-over row whose run directory is gone keeps its sample grid in the picture', async () => {
+    const keptOut = join(scratch, 'results-kept');
+    const keptRuns = join(scratch, 'runs-kept');
+    const args = (method: string) => {
+      const a = [...tiny(), '--seeds', '1', '--methods', method];
+      a[a.indexOf(out)] = keptOut;
+      a[a.indexOf(runs)] = keptRuns;
+      return a;
+    };
+    expect((await cli(...args('dcgan'))).code).toBe(0);
+    const kept = join(keptOut, 'stacked-mnist-samples', 'dcgan-short-2-s1.png');
+    const dcganGrid = readFileSync(kept);
+    const alone = PNG.sync.read(readFileSync(join(keptOut, 'stacked-mnist.png')));
+    rmSync(join(keptRuns, 'short-2', 'dcgan-s1'), { recursive: true });
+
+    const result = await cli(...args('gdpp-gan'));
+    expect(result.code).toBe(0);
+    const rows = (
+      JSON.parse(readFileSync(join(keptOut, 'stacked-mnist.json'), 'utf8')) as StackedMnistResults
+    ).rows;
+    expect(rows.map((r) => r.method)).toEqual(['DCGAN', 'GDPP-GAN']);
+    // Two panels side by side: the carried DCGAN grid (unchanged file) and the new GDPP-GAN one.
+    const both = PNG.sync.read(readFileSync(join(keptOut, 'stacked-mnist.png')));
+    expect(both.width).toBeGreaterThan(1.8 * alone.width);
+    expect(readFileSync(kept).equals(dcganGrid)).toBe(true);
+    expect(existsSync(join(keptOut, 'stacked-mnist-samples', 'gdpp-gan-short-2-s1.png'))).toBe(true);
+    expect(readFileSync(join(keptOut, 'stacked-mnist.md'), 'utf8')).toContain(
+      'also kept in `stacked-mnist-samples/`',
+    );
   });
 });
 
@@ -344,6 +381,7 @@ describe('bench stacked-mnist planning', () => {
       'GDPP-GAN, magnitude weight 1 (ours)',
       'GDPP-GAN, magnitude weight 10 (ours)',
       'GDPP-GAN, magnitude 10 + G moving average (ours)',
+      'GDPP-GAN, magnitude 30 + G moving average (ours)',
     ]);
     expect(short.outputs.json).toBe(paper.outputs.json);
     expect(() => planStackedMnistBench({ ...base, protocol: 'paper', iterations: 20 })).toThrow(

@@ -28,6 +28,7 @@ describe('experiments/stacked-mnist configs', () => {
         'gdpp-gan-magnitude1',
         'gdpp-gan-magnitude10',
         'gdpp-gan-magnitude10-ema',
+        'gdpp-gan-magnitude30-ema',
       ]
         .map((m) => `${m}.json`)
         .sort(),
@@ -49,6 +50,13 @@ describe('experiments/stacked-mnist configs', () => {
     const averaged = loadConfigFile(join(dir, 'gdpp-gan-magnitude10-ema.json'));
     expect(averaged.generatorEma).toEqual({ decay: 0.999, start: 0, standingStatistics: 20 });
     expect({ ...averaged, generatorEma: plain.generatorEma }).toEqual(plain);
+  });
+
+  it('the magnitude-30 variant is the magnitude-10 moving-average one with the eigenvalue weight tripled, nothing else', () => {
+    const ten = loadConfigFile(join(dir, 'gdpp-gan-magnitude10-ema.json'));
+    const thirty = loadConfigFile(join(dir, 'gdpp-gan-magnitude30-ema.json'));
+    expect(thirty.gdpp?.magnitudeWeight).toBe(30);
+    expect({ ...thirty, gdpp: ten.gdpp }).toEqual(ten);
   });
 
   for (const file of files.filter((f) => !f.startsWith('gdpp-gan-magnitude'))) {

@@ -226,6 +226,8 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
       '## Samples (64 images of the first finished seed of each row, latent seed 0)',
       '',
       `![sample grids](${pngName})`,
+      '',
+      `Each row's grid is also kept in \`${pngName.replace(/\.png$/, '')}-samples/\`, so rows carried over from runs that are gone keep their picture.`,
     );
   }
   lines.push('');

@@ -8,8 +8,8 @@
 // average would score (training never reads the average), as StudioGAN reports G and G_ema.
 // Invariants: a finished run is never retrained and its cached evaluation is reused; every row states its
 // protocol, and one with fewer finished seeds than asked reads "k/N (incomplete)".
-import { existsSync, readdirSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../backend/index.js';
 import { runtimeError, usageError } from '../../errors.js';
@@ -185,6 +185,16 @@ async function runGrid(runDir: string, weights: GeneratorWeights = 'average'): P
   }
 }
 
+/**
+ * Where a row's sample grid is kept: <out>/stacked-mnist-samples/<method>[-trained]-<protocol>-<iterations>-s<seed>.png.
+ * The results outlive their run directories; the grid lets the next invocation draw a carried row without them.
+ */
+export function sampleGridFile(png: string, row: StackedMnistRow, seed: number): string {
+  const weights = row.weights === 'trained' ? '-trained' : '';
+  const name = `${slugOf(row.method)}${weights}-${row.protocol}-${row.iterations}-s${seed}.png`;
+  return join(dirname(png), `${basename(png, '.png')}-samples`, name);
+}
+
 function taskName(task: BenchTask): string {
   return `${task.experiment.method} seed ${task.seed}`;
 }
@@ -357,7 +367,11 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
     for (const row of allRows) {
       const first = row.perSeed[0];
       if (!first) continue;
-      const grid = await runGrid(resolve(baseDir, first.runDir), row.weights);
+      // Drawn from the run when it is here (and kept beside the results), else the grid kept last time.
+      const kept = sampleGridFile(outputs.png, row, first.seed);
+      const drawn = await runGrid(resolve(baseDir, first.runDir), row.weights);
+      if (drawn) writePng(kept, drawn);
+      const grid = drawn ?? (existsSync(kept) ? readFileSync(kept) : null);
       if (!grid) continue;
       panels.push(grid);
       titles.push(`${row.method} ${row.protocol} ${row.iterations} s${first.seed}`);
