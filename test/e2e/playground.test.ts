@@ -78,6 +78,29 @@ describe('browser playground', () => {
       mkdirSync('docs', { recursive: true });
       await page.screenshot({ path: 'docs/playground.png', fullPage: true });
     }
+
+    // "Samples from": the moving average of G (kept by both runs) draws other samples than the trained G after
+    // a few hundred steps; switching is a view change, so switching back redraws the very same picture.
+    await page.click('#play');
+    expect(await page.locator('body').getAttribute('data-playing')).toBe('false');
+    const plot = () =>
+      page
+        .locator('[data-testid="plot-gdpp"]')
+        .evaluate((canvas) => (canvas as HTMLCanvasElement).toDataURL());
+    const weightsShown = () => page.locator('[data-testid="run-gdpp"]').getAttribute('data-weights');
+    expect(await weightsShown()).toBe('trained');
+    await page.selectOption('#samples', 'average');
+    expect(await weightsShown()).toBe('average');
+    const pausedAt = await counter(page, 'step-gdpp');
+    const average = await plot();
+    await page.selectOption('#samples', 'trained');
+    expect(await weightsShown()).toBe('trained');
+    const trained = await plot();
+    expect(trained).not.toBe(average);
+    await page.selectOption('#samples', 'average');
+    expect(await plot()).toBe(average);
+    expect(await counter(page, 'step-gdpp')).toBe(pausedAt);
+    expect(errors).toEqual([]);
   });
 
   it('explains bad input instead of training: batch size 0, a negative eigenvalue weight, a drawn distribution with < 2 points', async () => {

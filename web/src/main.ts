@@ -13,6 +13,8 @@ import { RunPanel } from './run-panel.js';
 const FRAME_BUDGET_MS = 28;
 const VIEW_EVERY_MS = 250;
 const DRAWN_STD = 0.05;
+/** Decay of the moving average of G that both runs keep (as our averaged synthetic configs). */
+const AVERAGE_DECAY = 0.999;
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const message = byId<HTMLParagraphElement>('message');
@@ -65,6 +67,7 @@ function configs(): [TrainConfig, TrainConfig] | string {
     batchSize,
     seed: Math.max(0, Math.trunc(numberInput('seed'))),
     optim: { g: { lr: lrG, beta1: 0.5, beta2: 0.999 }, d: { lr: lrD, beta1: 0.5, beta2: 0.999 } },
+    generatorEma: { decay: AVERAGE_DECAY },
   };
   try {
     return [
@@ -107,6 +110,12 @@ function reset(): void {
   panels.forEach((panel, i) => {
     panel.reset(both[i], dataset, bounds);
   });
+}
+
+/** Point both runs' views at the weights the "Samples from" control names. */
+function showSelectedWeights(): void {
+  const weights = byId<HTMLSelectElement>('samples').value === 'average' ? 'average' : 'trained';
+  for (const panel of panels) panel.showWeights(weights);
 }
 
 function addDrawnPoint(x: number, y: number): void {
@@ -190,6 +199,7 @@ async function start(): Promise<void> {
   ]) {
     byId(id).addEventListener('change', reset);
   }
+  byId('samples').addEventListener('change', showSelectedWeights);
   playButton.addEventListener('click', () => setPlaying(!playing && panels.every((p) => p.ready)));
   byId('step').addEventListener('click', () => {
     if (!panels.every((p) => p.ready)) return;
@@ -206,6 +216,7 @@ async function start(): Promise<void> {
     () => void loadGenerator(byId<HTMLInputElement>('generatorUrl').value),
   );
   reset();
+  showSelectedWeights();
   const generator = new URLSearchParams(location.search).get('generator');
   if (generator) await loadGenerator(new URL(generator, location.href).href);
   document.body.dataset.ready = 'true';

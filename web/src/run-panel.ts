@@ -1,10 +1,12 @@
 // One live training run in the playground: a dppgan Trainer (the library's, not a copy) plus its views —
 // samples over the discriminator's heatmap, mode coverage (count and HQ%), loss and GDPP curves, iterations/s.
+// Samples come from the trained generator or, when the run keeps one, the moving average of its weights.
 import * as tf from '@tensorflow/tfjs-core';
 import type { GaussianMixture } from '../../src/data/synthetic.js';
 import { modeCoverage } from '../../src/metrics/mode-coverage.js';
 import { Random } from '../../src/random.js';
 import type { TrainConfig } from '../../src/train/config.js';
+import type { GeneratorWeights } from '../../src/train/generator-ema.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { type Bounds, drawCurves, drawScatter, heatmapPoints } from './plot.js';
 
@@ -31,6 +33,8 @@ export class RunPanel {
   private history = { d: [] as number[], g: [] as number[], gdpp: [] as number[] };
   private stepTimes: number[] = [];
   coverage: Coverage = { modes: 0, totalModes: 0, hq: 0 };
+  /** Which generator weights the views sample from (the average needs a config with "generatorEma"). */
+  private weights: GeneratorWeights = 'trained';
 
   constructor(
     readonly id: string,
@@ -40,6 +44,7 @@ export class RunPanel {
     this.element = document.createElement('section');
     this.element.className = 'run';
     this.element.dataset.testid = `run-${id}`;
+    this.element.dataset.weights = this.weights;
     this.element.innerHTML = `
       <h2>${title}</h2>
       <canvas class="plot" width="480" height="480" data-testid="plot-${id}"></canvas>
@@ -99,6 +104,13 @@ export class RunPanel {
     this.stats.step.textContent = '0';
   }
 
+  /** Sample from the trained G or its moving average from now on (training goes on unchanged). */
+  showWeights(weights: GeneratorWeights): void {
+    this.weights = weights;
+    this.element.dataset.weights = weights;
+    this.refreshViews();
+  }
+
   get ready(): boolean {
     return this.trainer !== null;
   }
@@ -129,7 +141,8 @@ export class RunPanel {
     const dataset = this.dataset;
     const bounds = this.bounds;
     if (!trainer || !dataset || !bounds) return;
-    const generated = trainer.generate(VIEW_SAMPLES, new Random(777));
+    const weights = trainer.generatorEma ? this.weights : 'trained';
+    const generated = trainer.generate(VIEW_SAMPLES, new Random(777), undefined, weights);
     const points = heatmapPoints(bounds, HEATMAP_RESOLUTION);
     const logits = tf.tidy(() => {
       const scores = trainer.gan.discriminator.apply(tf.tensor2d(points, [points.length / 2, 2]), false);
