@@ -8,5 +8,6 @@ export * from './generator-ema.js';
 export * from './learning-rate.js';
 export * from './logger.js';
 export * from './run.js';
+export * from './sample-forces.js';
 export * from './standing-statistics.js';
 export * from './trainer.js';

@@ -1,7 +1,7 @@
 // End-to-end: the built playground in real headless Chromium (Debian's /usr/bin/chromium via playwright-core).
 // Loads the page served by `dppgan playground`'s server, trains Ring with and without GDPP on wasm, waits until
 // the GDPP run's mode counter rises above 1, and saves a screenshot (test-results/playground.png; also
-// docs/playground.png when DPPGAN_UPDATE_DOCS=1).
+// docs/playground.png, and docs/playground-forces.png with G's pull drawn, when DPPGAN_UPDATE_DOCS=1).
 import { cpSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -100,6 +100,21 @@ describe('browser playground', () => {
     await page.selectOption('#samples', 'average');
     expect(await plot()).toBe(average);
     expect(await counter(page, 'step-gdpp')).toBe(pausedAt);
+
+    // "G's pull on samples": arrows (−∂L_G/∂x) over the trained G's samples; unticked, the plain picture again.
+    await page.selectOption('#samples', 'trained');
+    const forcesShown = () => page.locator('[data-testid="run-gdpp"]').getAttribute('data-forces');
+    expect(await forcesShown()).toBe('off');
+    await page.check('#forces');
+    expect(await forcesShown()).toBe('on');
+    const withForces = await plot();
+    expect(withForces).not.toBe(trained);
+    if (process.env.DPPGAN_UPDATE_DOCS === '1') {
+      await page.screenshot({ path: 'docs/playground-forces.png', fullPage: true });
+    }
+    await page.uncheck('#forces');
+    expect(await forcesShown()).toBe('off');
+    expect(await plot()).toBe(trained);
     expect(errors).toEqual([]);
   });
 

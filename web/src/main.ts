@@ -118,6 +118,12 @@ function showSelectedWeights(): void {
   for (const panel of panels) panel.showWeights(weights);
 }
 
+/** Draw the generator's pull on samples in both runs when the checkbox says so. */
+function showSelectedForces(): void {
+  const on = byId<HTMLInputElement>('forces').checked;
+  for (const panel of panels) panel.showForces(on);
+}
+
 function addDrawnPoint(x: number, y: number): void {
   if (byId<HTMLSelectElement>('data').value !== 'drawn') return;
   drawn.push([x, y]);
@@ -200,6 +206,7 @@ async function start(): Promise<void> {
     byId(id).addEventListener('change', reset);
   }
   byId('samples').addEventListener('change', showSelectedWeights);
+  byId('forces').addEventListener('change', showSelectedForces);
   playButton.addEventListener('click', () => setPlaying(!playing && panels.every((p) => p.ready)));
   byId('step').addEventListener('click', () => {
     if (!panels.every((p) => p.ready)) return;
@@ -217,6 +224,7 @@ async function start(): Promise<void> {
   );
   reset();
   showSelectedWeights();
+  showSelectedForces();
   const generator = new URLSearchParams(location.search).get('generator');
   if (generator) await loadGenerator(new URL(generator, location.href).href);
   document.body.dataset.ready = 'true';

@@ -42,6 +42,15 @@ export interface ScatterScene {
   centres: number[][];
   std: number;
   covered: boolean[];
+  /** Arrows from each origin (data coordinates), one set per term; the longest of all is `maxLength` pixels. */
+  forces?: ForceArrows | null;
+}
+
+/** The generator loss's pull on samples, drawn as arrows (GAN Lab's "generator gradients"). */
+export interface ForceArrows {
+  origins: Float32Array;
+  terms: { name: string; colour: string; vectors: Float32Array }[];
+  maxLength: number;
 }
 
 export function drawScatter(canvas: HTMLCanvasElement, scene: ScatterScene): void {
@@ -80,12 +89,61 @@ export function drawScatter(canvas: HTMLCanvasElement, scene: ScatterScene): voi
   dot(scene.real, 'rgba(90, 90, 90, 0.35)', 2);
   dot(scene.generated, 'rgba(240, 110, 20, 0.75)', 2.5);
   const pixelsPerUnit = width / (bounds.xMax - bounds.xMin);
+  if (scene.forces) drawForces(context, scene.forces, toX, toY, width);
   scene.centres.forEach((centre, k) => {
     context.strokeStyle = scene.covered[k] ? '#1a9850' : '#d73027';
     context.lineWidth = 1.5;
     context.beginPath();
     context.arc(toX(centre[0]), toY(centre[1]), Math.max(3 * scene.std * pixelsPerUnit, 4), 0, 2 * Math.PI);
     context.stroke();
+  });
+}
+
+function drawForces(
+  context: CanvasRenderingContext2D,
+  forces: ForceArrows,
+  toX: (x: number) => number,
+  toY: (y: number) => number,
+  width: number,
+): void {
+  let largest = 0;
+  for (const term of forces.terms) {
+    for (let i = 0; i + 1 < term.vectors.length; i += 2) {
+      largest = Math.max(largest, Math.hypot(term.vectors[i], term.vectors[i + 1]));
+    }
+  }
+  const scale = largest > 0 ? forces.maxLength / largest : 0;
+  context.lineWidth = 1.2;
+  context.font = '12px system-ui, sans-serif';
+  forces.terms.forEach((term, k) => {
+    context.strokeStyle = term.colour;
+    context.beginPath();
+    for (let i = 0; i + 1 < term.vectors.length; i += 2) {
+      // Pixel y grows downwards: the data's +y is −y on the canvas.
+      const dx = term.vectors[i] * scale;
+      const dy = -term.vectors[i + 1] * scale;
+      const length = Math.hypot(dx, dy);
+      if (length < 0.5) continue;
+      const x0 = toX(forces.origins[i]);
+      const y0 = toY(forces.origins[i + 1]);
+      const [x1, y1] = [x0 + dx, y0 + dy];
+      context.moveTo(x0, y0);
+      context.lineTo(x1, y1);
+      // A small head: two strokes back from the tip at ±25°.
+      const head = Math.min(5, length / 2);
+      const angle = Math.atan2(dy, dx);
+      for (const turn of [Math.PI - 0.45, Math.PI + 0.45]) {
+        context.moveTo(x1, y1);
+        context.lineTo(x1 + head * Math.cos(angle + turn), y1 + head * Math.sin(angle + turn));
+      }
+    }
+    context.stroke();
+    const label = `→ ${term.name}`;
+    const labelWidth = context.measureText(label).width;
+    context.fillStyle = 'rgba(255, 255, 255, 0.85)';
+    context.fillRect(width - labelWidth - 14, 4 + 16 * k, labelWidth + 8, 16);
+    context.fillStyle = term.colour;
+    context.fillText(label, width - labelWidth - 10, 16 + 16 * k);
   });
 }
 

@@ -7,12 +7,16 @@ import { modeCoverage } from '../../src/metrics/mode-coverage.js';
 import { Random } from '../../src/random.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import type { GeneratorWeights } from '../../src/train/generator-ema.js';
+import { sampleForces } from '../../src/train/sample-forces.js';
 import { Trainer } from '../../src/train/trainer.js';
-import { type Bounds, drawCurves, drawScatter, heatmapPoints } from './plot.js';
+import { type Bounds, drawCurves, drawScatter, type ForceArrows, heatmapPoints } from './plot.js';
 
 const HEATMAP_RESOLUTION = 48;
 const VIEW_SAMPLES = 1000;
 const CURVE_LENGTH = 300;
+/** Arrows drawn for the generator's pull: the first samples of one training-size batch, the longest this long. */
+const FORCE_ARROWS = 96;
+const FORCE_ARROW_PIXELS = 36;
 
 export interface Coverage {
   modes: number;
@@ -35,6 +39,8 @@ export class RunPanel {
   coverage: Coverage = { modes: 0, totalModes: 0, hq: 0 };
   /** Which generator weights the views sample from (the average needs a config with "generatorEma"). */
   private weights: GeneratorWeights = 'trained';
+  /** Whether to draw −∂L_G/∂x on samples of the trained G. */
+  private forces = false;
 
   constructor(
     readonly id: string,
@@ -45,6 +51,7 @@ export class RunPanel {
     this.element.className = 'run';
     this.element.dataset.testid = `run-${id}`;
     this.element.dataset.weights = this.weights;
+    this.element.dataset.forces = 'off';
     this.element.innerHTML = `
       <h2>${title}</h2>
       <canvas class="plot" width="480" height="480" data-testid="plot-${id}"></canvas>
@@ -111,6 +118,13 @@ export class RunPanel {
     this.refreshViews();
   }
 
+  /** Draw (or stop drawing) the generator loss's pull on samples. */
+  showForces(on: boolean): void {
+    this.forces = on;
+    this.element.dataset.forces = on ? 'on' : 'off';
+    this.refreshViews();
+  }
+
   get ready(): boolean {
     return this.trainer !== null;
   }
@@ -172,6 +186,7 @@ export class RunPanel {
       centres: dataset.centres,
       std: dataset.std,
       covered: coverage ? coverage.perMode.map((count) => count > 0) : dataset.centres.map(() => false),
+      forces: this.forces && weights === 'trained' && finite ? this.forceArrows(trainer, dataset) : null,
     });
     drawCurves(this.curves, [
       { name: 'D loss', colour: '#3366cc', values: this.history.d },
@@ -189,6 +204,34 @@ export class RunPanel {
         : 0;
     this.stats.speed.textContent = speed > 0 ? speed.toFixed(0) : '–';
     this.element.dataset.speed = speed.toFixed(1);
+  }
+
+  /**
+   * −∂L_G/∂x, term by term, on one batch of the training size (GDPP's pull depends on the whole batch), from
+   * fixed latent and real draws; the run's random streams are not touched. Drawn for the trained G only: it is
+   * the one training moves.
+   */
+  private forceArrows(trainer: Trainer, dataset: GaussianMixture): ForceArrows {
+    const n = trainer.config.batchSize;
+    const random = new Random(778);
+    const latents = trainer.sampleLatent(n, random);
+    const real = tf.tensor2d(dataset.sampleArray(n, random), [n, 2]);
+    try {
+      const forces = sampleForces(trainer, latents, real);
+      const shown = 2 * Math.min(FORCE_ARROWS, n);
+      return {
+        origins: forces.samples.subarray(0, shown),
+        terms: [
+          { name: 'adversarial pull', colour: '#dc3912', vectors: forces.adversarial.subarray(0, shown) },
+          ...(forces.gdpp
+            ? [{ name: 'GDPP pull', colour: '#109618', vectors: forces.gdpp.subarray(0, shown) }]
+            : []),
+        ],
+        maxLength: FORCE_ARROW_PIXELS,
+      };
+    } finally {
+      tf.dispose([latents, real]);
+    }
   }
 
   dispose(): void {

@@ -1,0 +1,17 @@
+import { servePlayground } from '../src/cli/playground-server.js';
+import { chromium } from 'playwright-core';
+const { server, url } = await servePlayground(0, 'dist/playground');
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+page.on('pageerror', (e) => console.log('ERR', e.message));
+await page.goto(`${url}?backend=wasm`);
+await page.waitForSelector('body[data-ready="true"]');
+await page.selectOption('#data', process.argv[2] ?? 'ring');
+await page.fill('#gdppMagnitude', '1'); await page.press('#gdppMagnitude', 'Enter');
+await page.click('#play');
+await page.waitForTimeout(Number(process.argv[3] ?? 40000));
+await page.click('#play');
+await page.check('#forces');
+await page.screenshot({ path: 'tmp-prof/forces.png', fullPage: true });
+console.log(await page.locator('[data-testid="step-gdpp"]').textContent());
+await browser.close(); server.close();
