@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { TRAINED_ROW_NOTE, TRAINED_ROW_SUFFIX } from '../src/cli/bench/runs.js';
@@ -146,6 +147,72 @@ describe('dppgan bench synthetic (child processes)', () => {
     const md = readFileSync(join(averagedOut, 'synthetic-short.md'), 'utf8');
     expect(md).toContain(`| ${averageName}${TRAINED_ROW_SUFFIX} | short | 1 | 20 |`);
     expect(md).toContain(TRAINED_ROW_NOTE);
+  });
+
+  it('keeps the rows (and scatter panels) of methods an invocation does not run, even when their runs are gone', async () => {
+    const keptOut = join(scratch, 'results-kept');
+    const keptRuns = join(scratch, 'runs-kept');
+    const args = (method: string) => [
+      ...tiny,
+      '--seeds',
+      '1',
+      '--methods',
+      method,
+      '--out',
+      keptOut,
+      '--runs',
+      keptRuns,
+    ];
+    const first = await cli(...args('gdpp-gan'));
+    expect(first.code).toBe(0);
+    const panel = join(keptOut, 'synthetic-short-samples', 'ring-gdpp-gan-s1.png');
+    const gdppPanel = readFileSync(panel);
+    const alone = PNG.sync.read(readFileSync(join(keptOut, 'synthetic-short.png')));
+    const gdppRow = (
+      JSON.parse(readFileSync(join(keptOut, 'synthetic-short.json'), 'utf8')) as SyntheticResults
+    ).rows[0];
+    rmSync(join(keptRuns, 'short-20', 'ring-gdpp-gan-s1'), { recursive: true });
+
+    const second = await cli(...args('gan'));
+    expect(second.code).toBe(0);
+    const results = JSON.parse(
+      readFileSync(join(keptOut, 'synthetic-short.json'), 'utf8'),
+    ) as SyntheticResults;
+    // Table order, the GDPP-GAN row exactly as the first invocation measured it (its own command line).
+    expect(results.rows.map((r) => r.method)).toEqual(['GAN', 'GDPP-GAN']);
+    expect(results.rows[1]).toEqual(gdppRow);
+    expect(results.rows[1].command).toBe(`dppgan ${args('gdpp-gan').join(' ')}`);
+    expect(results.rows[0].command).toBe(results.command);
+    // Both rows' seconds count, and the overhead line compares the carried GDPP-GAN row with the new GAN row.
+    expect(results.trainSeconds).toBeCloseTo(
+      results.rows[0].perSeed[0].trainSeconds + gdppRow.perSeed[0].trainSeconds,
+      1,
+    );
+    expect(results.gdppOverhead.map((o) => [o.dataset, o.gan, o.gdpp])).toEqual([
+      ['ring', results.rows[0].secPerIter, gdppRow.secPerIter],
+    ]);
+    // Two panels side by side: the new GAN one and the kept GDPP-GAN one (its file unchanged).
+    const both = PNG.sync.read(readFileSync(join(keptOut, 'synthetic-short.png')));
+    expect(both.width).toBeGreaterThan(1.8 * alone.width);
+    expect(readFileSync(panel).equals(gdppPanel)).toBe(true);
+    const md = readFileSync(join(keptOut, 'synthetic-short.md'), 'utf8');
+    expect(md).toContain(
+      `## Rows carried over from earlier invocations\n\n- ring GDPP-GAN: \`dppgan ${args('gdpp-gan').join(' ')}\``,
+    );
+    expect(md).toMatch(/\| GDPP-GAN \| short \| 1 \| 20 \|/);
+
+    // Results of another sample count or protocol are not mixed in.
+    writeFileSync(join(keptOut, 'synthetic-short.json'), JSON.stringify({ ...results, samples: 1000 }));
+    const third = await cli(...args('gan'));
+    expect(third.code).toBe(0);
+    expect(third.err).toMatch(
+      /holds other results \(protocol short, 1000 samples\); its rows are not carried over/,
+    );
+    expect(
+      (JSON.parse(readFileSync(join(keptOut, 'synthetic-short.json'), 'utf8')) as SyntheticResults).rows.map(
+        (r) => r.method,
+      ),
+    ).toEqual(['GAN']);
   });
 });
 

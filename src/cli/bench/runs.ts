@@ -62,6 +62,12 @@ export function evaluatedWeights(configFile: string): GeneratorWeights[] {
 /** The Markdown line that explains the "trained G, same runs" rows. */
 export const TRAINED_ROW_NOTE = `- moving average of G: a config with \`"generatorEma"\` samples from the average; the row "…${TRAINED_ROW_SUFFIX}" evaluates the trained G of the very same runs. Training never reads the average, so that row is what the config without \`"generatorEma"\` scores at the same seeds.`;
 
+/** The config slug of a results row's method name (its "trained G" twin included); the name when unknown. */
+export function slugOf(method: string): string {
+  const name = method.endsWith(TRAINED_ROW_SUFFIX) ? method.slice(0, -TRAINED_ROW_SUFFIX.length) : method;
+  return Object.entries(METHOD_NAMES).find(([, n]) => n === name)?.[0] ?? name;
+}
+
 /** Table order of a method slug (unknown slugs last). */
 export function methodRank(slug: string): number {
   const k = METHOD_ORDER.indexOf(slug);

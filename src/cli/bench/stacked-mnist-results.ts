@@ -10,7 +10,6 @@ import {
   type BenchTask,
   displayPath,
   fixed,
-  METHOD_NAMES,
   pm,
   seedStat,
   seedsCell,
@@ -265,9 +264,4 @@ export function withoutUserMetrics(row: StackedMnistRow): StackedMnistRow {
     userKidStd: null,
     perSeed: row.perSeed.map((s) => ({ ...s, userFid: null, userKid: null })),
   };
-}
-
-export function slugOf(method: string): string {
-  const name = method.endsWith(TRAINED_ROW_SUFFIX) ? method.slice(0, -TRAINED_ROW_SUFFIX.length) : method;
-  return Object.entries(METHOD_NAMES).find(([, n]) => n === name)?.[0] ?? name;
 }

@@ -1,15 +1,25 @@
+// Rows, results files and Markdown of `dppgan bench synthetic`. The results outlive their run directories: each
+// row records the invocation that measured it, a later invocation keeps the rows of the (dataset, method) pairs
+// it does not run, and each row's scatter panel is kept as a file beside the results so the picture keeps it too.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { type BenchRow, PAPER_SYNTHETIC, type SeedResult } from '../../report/index.js';
 import type { GeneratorWeights } from '../../train/index.js';
+import type { CliIo } from '../io.js';
 import {
   displayPath,
   type Experiment,
   fixed,
+  methodRank,
   pm,
   seedStat,
   seedsCell,
+  slugOf,
   TRAINED_ROW_NOTE,
   TRAINED_ROW_SUFFIX,
 } from './runs.js';
+
+export const SYNTHETIC_DATASETS = ['ring', 'grid'] as const;
 
 /** Samples per evaluation (GDPP protocol). */
 export const BENCH_SAMPLES = 2500;
@@ -40,6 +50,9 @@ export interface SyntheticRow extends BenchRow {
   secPerIterStd: number | null;
   /** Rows of a config with a moving average of G: which weights generated (absent for other configs). */
   weights?: GeneratorWeights;
+  /** The invocation that measured the row (absent in results written before rows recorded it). */
+  command?: string;
+  date?: string;
   perSeed: SyntheticSeedResult[];
 }
 
@@ -95,6 +108,56 @@ export function syntheticRow(
     ...(weights ? { weights } : {}),
     perSeed,
   };
+}
+
+/** The earlier results file of the same protocol and sample count, or null (with a warning when unusable). */
+export function previousSyntheticResults(
+  path: string,
+  protocol: 'paper' | 'short',
+  io: CliIo,
+): SyntheticResults | null {
+  if (!existsSync(path)) return null;
+  let previous: SyntheticResults;
+  try {
+    previous = JSON.parse(readFileSync(path, 'utf8')) as SyntheticResults;
+  } catch {
+    io.err(`dppgan bench: warning: ${path} is not valid JSON; its rows are not carried over`);
+    return null;
+  }
+  if (previous.protocol !== protocol || previous.samples !== BENCH_SAMPLES || !Array.isArray(previous.rows)) {
+    io.err(
+      `dppgan bench: warning: ${path} holds other results (protocol ${previous.protocol}, ${previous.samples} samples); its rows are not carried over`,
+    );
+    return null;
+  }
+  return previous;
+}
+
+const rowKey = (r: SyntheticRow) => `${r.dataset}\u0000${r.method}`;
+
+/** This invocation's rows plus the earlier rows of (dataset, method) pairs it did not run, in table order. */
+export function mergeSyntheticRows(
+  current: SyntheticRow[],
+  earlier: readonly SyntheticRow[],
+): SyntheticRow[] {
+  const measured = new Set(current.map(rowKey));
+  const datasetRank = (d: string) => (SYNTHETIC_DATASETS as readonly string[]).indexOf(d);
+  return [...current, ...earlier.filter((r) => !measured.has(rowKey(r)))].sort(
+    (a, b) =>
+      datasetRank(a.dataset) - datasetRank(b.dataset) ||
+      methodRank(slugOf(a.method)) - methodRank(slugOf(b.method)) ||
+      a.method.localeCompare(b.method),
+  );
+}
+
+/**
+ * Where a row's scatter panel is kept: <out>/<stem>-samples/<dataset>-<method>[-trained]-s<seed>.png, beside
+ * <out>/<stem>.png, so a later invocation can draw a carried-over row whose run directory is gone.
+ */
+export function scatterPanelFile(png: string, row: SyntheticRow, seed: number): string {
+  const weights = row.weights === 'trained' ? '-trained' : '';
+  const name = `${row.dataset}-${slugOf(row.method)}${weights}-s${seed}.png`;
+  return join(dirname(png), `${basename(png, '.png')}-samples`, name);
 }
 
 /** The paper's training budget on Ring and Grid (PAPERS.md §4). */
@@ -188,8 +251,24 @@ export function syntheticMarkdown(results: SyntheticResults, pngName: string | n
   }
   lines.push('', '## Configs', '');
   for (const r of results.rows) lines.push(`- ${r.dataset} ${r.method}: \`${r.config}\``);
+  const carried = results.rows.filter((r) => r.command !== results.command);
+  if (carried.length > 0) {
+    lines.push('', '## Rows carried over from earlier invocations', '');
+    for (const r of carried) {
+      lines.push(
+        `- ${r.dataset} ${r.method}: ${r.command ? `\`${r.command}\` (${r.date})` : 'an invocation before rows recorded theirs (see the run directories and Notes)'}`,
+      );
+    }
+  }
   if (pngName) {
-    lines.push('', '## Samples (first finished seed of each row)', '', `![scatter panels](${pngName})`);
+    lines.push(
+      '',
+      '## Samples (first finished seed of each row)',
+      '',
+      `![scatter panels](${pngName})`,
+      '',
+      `Each row's panel is also kept in \`${pngName.replace(/\.png$/, '')}-samples/\`, so rows carried over from runs that are gone keep their picture.`,
+    );
   }
   lines.push('');
   return lines.join('\n');

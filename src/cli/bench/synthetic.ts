@@ -3,10 +3,12 @@
 // each finished run is then evaluated here (2,500 samples, latent seed 0: modes and HQ% within 3σ, sliced W1,
 // reverse KL) and the rows (mean ± std over seeds) go to results/synthetic.{json,md,png} (synthetic-results.ts).
 // A config with a moving average of G ("generatorEma") gives a second row from the same runs: its trained G
-// ("… — trained G, same runs"), which is what the config without the average scores.
+// ("… — trained G, same runs"), which is what the config without the average scores. The rows of (dataset,
+// method) pairs an invocation does not run are kept from the last results file of the same protocol, with their
+// kept scatter panels, so a new config's row joins the table without retraining the others.
 // Invariants: a run directory holding eval.json at the requested step is never retrained; an interrupted one is
 // continued with `train --resume` (bit-exact); a row never reads as complete with fewer seeds than asked.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../backend/index.js';
@@ -46,9 +48,13 @@ import {
 import {
   BENCH_EVAL_SEED,
   BENCH_SAMPLES,
+  mergeSyntheticRows,
+  previousSyntheticResults,
+  SYNTHETIC_DATASETS,
   type SyntheticResults,
   type SyntheticRow,
   type SyntheticSeedResult,
+  scatterPanelFile,
   syntheticMarkdown,
   syntheticRow,
 } from './synthetic-results.js';
@@ -74,7 +80,6 @@ export * from './synthetic-results.js';
 
 /** Iterations of `--protocol short` unless --iterations says otherwise. */
 export const SHORT_ITERATIONS = 5000;
-export const SYNTHETIC_DATASETS = ['ring', 'grid'] as const;
 
 /** The package's experiments/synthetic (this file is src/cli/bench/ or dist/cli/bench/). */
 export function defaultExperimentsDir(): string {
@@ -247,9 +252,10 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
   });
 
   // Evaluate every finished run (also those skipped) and assemble the rows.
+  const date = new Date().toISOString();
   const rows: SyntheticRow[] = [];
-  // One row of scatter panels per dataset (the first finished seed of each of its rows).
-  const panels = new Map<string, Buffer[]>();
+  // The scatter panel of each row's first finished seed, kept beside the results (scatterPanelFile).
+  const panelFiles = new Map<SyntheticRow, string>();
   const experiments = [...new Set(tasks.map((t) => t.experiment))];
   for (const experiment of experiments) {
     const mine = tasks.filter((t) => t.experiment === experiment);
@@ -257,6 +263,7 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
     const weightsList = evaluatedWeights(experiment.file);
     for (const weights of weightsList) {
       const perSeed: SyntheticSeedResult[] = [];
+      let panel: Buffer | null = null;
       for (const task of mine) {
         if (!isFinished(task)) continue;
         const { result, generated, real, dataset, mismatch } = await evaluateRun(task, baseDir, weights);
@@ -264,20 +271,19 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
         perSeed.push(result);
         if (perSeed.length === 1) {
           const trained = weights === 'trained' ? TRAINED_ROW_SUFFIX : '';
-          const panel = mixturePanelPng({
+          panel = mixturePanelPng({
             name: `${experiment.dataset} ${experiment.method}${trained} (seed ${task.seed})`,
             generated,
             real,
             dataset,
             width: 320,
             height: 320,
-          });
-          panels.set(experiment.dataset, [...(panels.get(experiment.dataset) ?? []), panel.png]);
+          }).png;
         }
       }
-      rows.push(
-        // Rows name their weights only when the config has both.
-        syntheticRow(
+      // Rows name their weights only when the config has both.
+      const row: SyntheticRow = {
+        ...syntheticRow(
           experiment,
           protocol,
           mine[0].iterations,
@@ -286,14 +292,33 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
           baseDir,
           weightsList.length > 1 ? weights : undefined,
         ),
-      );
+        command: opts.command,
+        date,
+      };
+      rows.push(row);
+      if (panel) {
+        const file = scatterPanelFile(outputs.png, row, perSeed[0].seed);
+        writePng(file, panel);
+        panelFiles.set(row, file);
+      }
     }
+  }
+  // Rows of (dataset, method) pairs this invocation did not run, as an earlier one measured them.
+  const previous = previousSyntheticResults(outputs.json, protocol, io);
+  const allRows = mergeSyntheticRows(rows, previous?.rows ?? []);
+  // One row of scatter panels per dataset, in table order; a carried-over row's panel is its kept file.
+  const panels = new Map<string, Buffer[]>();
+  for (const row of allRows) {
+    const first = row.perSeed[0];
+    const file = panelFiles.get(row) ?? (first ? scatterPanelFile(outputs.png, row, first.seed) : null);
+    if (!file || !existsSync(file)) continue;
+    panels.set(row.dataset, [...(panels.get(row.dataset) ?? []), readFileSync(file)]);
   }
 
   const gdppOverhead: SyntheticResults['gdppOverhead'] = [];
   for (const dataset of SYNTHETIC_DATASETS) {
-    const gan = rows.find((r) => r.dataset === dataset && r.method === 'GAN')?.secPerIter;
-    const gdpp = rows.find((r) => r.dataset === dataset && r.method === 'GDPP-GAN')?.secPerIter;
+    const gan = allRows.find((r) => r.dataset === dataset && r.method === 'GAN')?.secPerIter;
+    const gdpp = allRows.find((r) => r.dataset === dataset && r.method === 'GDPP-GAN')?.secPerIter;
     if (gan && gdpp) {
       gdppOverhead.push({ dataset, gan, gdpp, percent: round(100 * (gdpp / gan - 1), 1) });
     }
@@ -303,19 +328,19 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
     command: opts.command,
     machine: machine.text,
     machineInfo: machine.info,
-    date: new Date().toISOString(),
+    date,
     protocol,
     samples: BENCH_SAMPLES,
     wallSeconds: round((performance.now() - started) / 1000, 1),
     trainSeconds: round(
-      rows
+      allRows
         .filter((r) => r.weights !== 'trained') // the same runs as the row before it
         .reduce((sum, r) => sum + r.perSeed.reduce((s, p) => s + p.trainSeconds, 0), 0),
       1,
     ),
     gdppOverhead,
     notes: opts.notes ?? null,
-    rows,
+    rows: allRows,
   };
   let pngName: string | null = null;
   if (panels.size > 0) {
@@ -331,7 +356,7 @@ export async function runSyntheticBench(opts: SyntheticBenchOptions): Promise<Sy
   writeAtomic(outputs.markdown, syntheticMarkdown(results, pngName));
 
   io.out('');
-  for (const r of rows) {
+  for (const r of allRows) {
     io.out(
       `${r.dataset.padEnd(5)} ${r.method.padEnd(12)} seeds ${seedsCell(r).padEnd(5)} modes ${pm(r.modes, r.modesStd, 1).padEnd(11)} ` +
         `HQ ${pm(r.hq, r.hqStd, 1).padEnd(12)} s/iter ${fixed(r.secPerIter, 4)}`,
