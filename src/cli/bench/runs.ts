@@ -68,6 +68,22 @@ export function slugOf(method: string): string {
   return Object.entries(METHOD_NAMES).find(([, n]) => n === name)?.[0] ?? name;
 }
 
+/** An earlier results file of a bench, parsed, or null: absent, or not JSON (with a warning). */
+export function readEarlierResults<T>(path: string, io: CliIo): T | null {
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    io.err(`dppgan bench: warning: ${path} is not valid JSON; its rows are not carried over`);
+    return null;
+  }
+}
+
+/** The Markdown line saying where each row's picture is kept (beside <stem>.png, in <stem>-samples/). */
+export function keptPicturesNote(pngName: string, picture: string): string {
+  return `Each row's ${picture} is also kept in \`${pngName.replace(/\.png$/, '')}-samples/\`, so rows carried over from runs that are gone keep their picture.`;
+}
+
 /** Table order of a method slug (unknown slugs last). */
 export function methodRank(slug: string): number {
   const k = METHOD_ORDER.indexOf(slug);

@@ -1,8 +1,3 @@
-// Rows and results files of `dppgan bench stacked-mnist`: mean ± std over seeds per (method, protocol,
-// iterations), results/stacked-mnist.json and its Markdown twin, and the rows carried over from an earlier
-// invocation's file (same classifier, same sample counts). A row with fewer finished seeds than asked reads
-// "k/N (incomplete)"; a moving-average config's second row is named "… — trained G, same runs".
-import { existsSync, readFileSync } from 'node:fs';
 import { type BenchRow, PAPER_STACKED_MNIST } from '../../report/index.js';
 import type { GeneratorWeights } from '../../train/index.js';
 import type { CliIo } from '../io.js';
@@ -10,7 +5,9 @@ import {
   type BenchTask,
   displayPath,
   fixed,
+  keptPicturesNote,
   pm,
+  readEarlierResults,
   seedStat,
   seedsCell,
   TRAINED_ROW_NOTE,
@@ -226,7 +223,7 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
       '',
       `![sample grids](${pngName})`,
       '',
-      `Each row's grid is also kept in \`${pngName.replace(/\.png$/, '')}-samples/\`, so rows carried over from runs that are gone keep their picture.`,
+      keptPicturesNote(pngName, 'grid'),
     );
   }
   lines.push('');
@@ -235,14 +232,8 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
 
 /** The earlier results/stacked-mnist.json made with the same classifier, or null. */
 export function previousResults(path: string, classifier: string, io: CliIo): StackedMnistResults | null {
-  if (!existsSync(path)) return null;
-  let previous: StackedMnistResults;
-  try {
-    previous = JSON.parse(readFileSync(path, 'utf8')) as StackedMnistResults;
-  } catch {
-    io.err(`dppgan bench: warning: ${path} is not valid JSON; its rows are not carried over`);
-    return null;
-  }
+  const previous = readEarlierResults<StackedMnistResults>(path, io);
+  if (previous === null) return null;
   if (previous.classifier?.key !== classifier) {
     if (previous.rows?.length) {
       io.err(

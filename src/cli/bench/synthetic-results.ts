@@ -1,7 +1,6 @@
 // Rows, results files and Markdown of `dppgan bench synthetic`. The results outlive their run directories: each
 // row records the invocation that measured it, a later invocation keeps the rows of the (dataset, method) pairs
 // it does not run, and each row's scatter panel is kept as a file beside the results so the picture keeps it too.
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type BenchRow, PAPER_SYNTHETIC, type SeedResult } from '../../report/index.js';
 import type { GeneratorWeights } from '../../train/index.js';
@@ -10,8 +9,10 @@ import {
   displayPath,
   type Experiment,
   fixed,
+  keptPicturesNote,
   methodRank,
   pm,
+  readEarlierResults,
   seedStat,
   seedsCell,
   slugOf,
@@ -116,14 +117,8 @@ export function previousSyntheticResults(
   protocol: 'paper' | 'short',
   io: CliIo,
 ): SyntheticResults | null {
-  if (!existsSync(path)) return null;
-  let previous: SyntheticResults;
-  try {
-    previous = JSON.parse(readFileSync(path, 'utf8')) as SyntheticResults;
-  } catch {
-    io.err(`dppgan bench: warning: ${path} is not valid JSON; its rows are not carried over`);
-    return null;
-  }
+  const previous = readEarlierResults<SyntheticResults>(path, io);
+  if (previous === null) return null;
   if (previous.protocol !== protocol || previous.samples !== BENCH_SAMPLES || !Array.isArray(previous.rows)) {
     io.err(
       `dppgan bench: warning: ${path} holds other results (protocol ${previous.protocol}, ${previous.samples} samples); its rows are not carried over`,
@@ -267,7 +262,7 @@ export function syntheticMarkdown(results: SyntheticResults, pngName: string | n
       '',
       `![scatter panels](${pngName})`,
       '',
-      `Each row's panel is also kept in \`${pngName.replace(/\.png$/, '')}-samples/\`, so rows carried over from runs that are gone keep their picture.`,
+      keptPicturesNote(pngName, 'panel'),
     );
   }
   lines.push('');
