@@ -1,5 +1,6 @@
 // Packaging: `npm pack` ships dist/ (JS + .d.ts), the bin, README and LICENSE only; the tarball installs into a
-// fresh project offline (dependencies from the npm cache that `npm ci` filled) and works there: `npx dppgan
+// fresh project (dependencies from the npm cache that `npm ci` filled; the registry only for what the cache lacks:
+// `npm ci` caches tarballs, not always the package metadata a lockfile-free install resolves with) and works there: `npx dppgan
 // --help`, an ESM import of the API giving the same GDPP loss as the sources, and `import 'dppgan/layers'`.
 // Needs a built dist/ (`npm test` builds first). The child npm gets no npm_* variables from a parent `npm test`,
 // so that it can only ever touch the temp project.
@@ -17,13 +18,13 @@ const root = join(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'dppgan-pack-'));
 const project = join(scratch, 'project');
 
-/** The environment without npm_* / INIT_CWD (set by a parent `npm test`), offline, quiet. */
+/** The environment without npm_* / INIT_CWD (set by a parent `npm test`), cache first, quiet. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!/^npm_/i.test(key) && key !== 'INIT_CWD') env[key] = value;
   }
-  return { ...env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
+  return { ...env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
 }
 
 function run(command: string, args: string[], cwd: string): string {
@@ -61,11 +62,15 @@ beforeAll(async () => {
     JSON.stringify({ name: 'dppgan-pack-check', version: '1.0.0', private: true, type: 'module' }),
   );
   try {
-    run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], project);
+    run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball],
+      project,
+    );
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
     throw new Error(
-      `offline install of the tarball failed (are the dependencies in the npm cache? \`npm ci\` puts them there): ${stderr.split('\n').slice(0, 5).join(' ')}`,
+      `install of the tarball failed (from the npm cache, else the registry): ${stderr.split('\n').slice(0, 5).join(' ')}`,
     );
   }
 }, 120_000);
