@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
+import { epochProgress } from '../src/cli/commands/classifier.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { StackedMnist } from '../src/data/stacked-mnist.js';
 import { readStackedMnist, stackedMnistMetrics } from '../src/metrics/stacked-mnist-evaluation.js';
@@ -118,5 +119,23 @@ describe('MNIST classifier', () => {
     }
     expect(fid[1]).toBeGreaterThan(2 * fid[0]);
     expect(fid[2]).toBeGreaterThan(fid[1]);
+  });
+});
+
+describe('dppgan classifier train without a terminal', () => {
+  it('prints one progress line per epoch instead of a bar', () => {
+    const lines: string[] = [];
+    const io = { out() {}, err: (text: string) => lines.push(text), isTTY: false };
+    let clock = 0;
+    const report = epochProgress(io, 3, 0, () => clock);
+    for (let done = 1; done <= 30; done++) {
+      clock = done * 100;
+      report(done, 30, 1 / done);
+    }
+    expect(lines).toEqual([
+      'classifier: epoch 1/3, loss 0.1000, 1 s',
+      'classifier: epoch 2/3, loss 0.0500, 2 s',
+      'classifier: epoch 3/3, loss 0.0333, 3 s',
+    ]);
   });
 });

@@ -50,10 +50,12 @@ export function classifierCommand(io: CliIo): Command {
           )
         : null;
       let barStarted = false;
+      // Without a terminal (a log file, CI): one line per epoch instead of a bar.
+      const epochLines = epochProgress(io, flags.epochs, started);
       const trained = trainMnistClassifier({
         ...opts,
         onProgress: (done, total, loss) => {
-          if (!bar) return;
+          if (!bar) return epochLines(done, total, loss);
           if (!barStarted) {
             bar.start(total, 0, { loss: '-' });
             barStarted = true;
@@ -70,4 +72,22 @@ export function classifierCommand(io: CliIo): Command {
       io.out(`cached in ${cacheDirectory()}`);
     });
   return command;
+}
+
+/**
+ * The classifier's progress where no bar can be drawn: at the end of each of `epochs` epochs, one stderr line
+ * "classifier: epoch e/E, loss L, S s". Returns the `onProgress(done, total, loss)` callback.
+ */
+export function epochProgress(
+  io: CliIo,
+  epochs: number,
+  started: number,
+  now: () => number = () => performance.now(),
+): (done: number, total: number, loss: number) => void {
+  return (done, total, loss) => {
+    const perEpoch = total / epochs;
+    if (done % perEpoch !== 0) return;
+    const seconds = ((now() - started) / 1000).toFixed(0);
+    io.err(`classifier: epoch ${done / perEpoch}/${epochs}, loss ${loss.toFixed(4)}, ${seconds} s`);
+  };
 }
