@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import { usageError } from '../../errors.js';
@@ -77,6 +77,11 @@ export function readEarlierResults<T>(path: string, io: CliIo): T | null {
     io.err(`dppgan bench: warning: ${path} is not valid JSON; its rows are not carried over`);
     return null;
   }
+}
+
+/** A row's kept picture `name` in <stem>-samples/ beside the results picture <out>/<stem>.png. */
+export function keptPictureFile(png: string, name: string): string {
+  return join(dirname(png), `${basename(png, '.png')}-samples`, name);
 }
 
 /** The Markdown line saying where each row's picture is kept (beside <stem>.png, in <stem>-samples/). */

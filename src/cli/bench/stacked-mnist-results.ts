@@ -1,3 +1,7 @@
+// Rows and results files of `dppgan bench stacked-mnist`: mean ± std over seeds per (method, protocol,
+// iterations), results/stacked-mnist.json and its Markdown twin, and the rows carried over from an earlier
+// invocation's file (same classifier, same sample counts). A row with fewer finished seeds than asked reads
+// "k/N (incomplete)"; a moving-average config's second row is named "… — trained G, same runs".
 import { type BenchRow, PAPER_STACKED_MNIST } from '../../report/index.js';
 import type { GeneratorWeights } from '../../train/index.js';
 import type { CliIo } from '../io.js';

@@ -9,7 +9,7 @@
 // Invariants: a finished run is never retrained and its cached evaluation is reused; every row states its
 // protocol, and one with fewer finished seeds than asked reads "k/N (incomplete)".
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../backend/index.js';
 import { runtimeError, usageError } from '../../errors.js';
@@ -27,6 +27,7 @@ import {
   evaluatedWeights,
   fixed,
   isFinished,
+  keptPictureFile,
   loadAverage,
   METHOD_NAMES,
   methodRank,
@@ -192,7 +193,7 @@ async function runGrid(runDir: string, weights: GeneratorWeights = 'average'): P
 export function sampleGridFile(png: string, row: StackedMnistRow, seed: number): string {
   const weights = row.weights === 'trained' ? '-trained' : '';
   const name = `${slugOf(row.method)}${weights}-${row.protocol}-${row.iterations}-s${seed}.png`;
-  return join(dirname(png), `${basename(png, '.png')}-samples`, name);
+  return keptPictureFile(png, name);
 }
 
 function taskName(task: BenchTask): string {

@@ -1,7 +1,6 @@
 // Rows, results files and Markdown of `dppgan bench synthetic`. The results outlive their run directories: each
 // row records the invocation that measured it, a later invocation keeps the rows of the (dataset, method) pairs
 // it does not run, and each row's scatter panel is kept as a file beside the results so the picture keeps it too.
-import { basename, dirname, join } from 'node:path';
 import { type BenchRow, PAPER_SYNTHETIC, type SeedResult } from '../../report/index.js';
 import type { GeneratorWeights } from '../../train/index.js';
 import type { CliIo } from '../io.js';
@@ -9,6 +8,7 @@ import {
   displayPath,
   type Experiment,
   fixed,
+  keptPictureFile,
   keptPicturesNote,
   methodRank,
   pm,
@@ -152,7 +152,7 @@ export function mergeSyntheticRows(
 export function scatterPanelFile(png: string, row: SyntheticRow, seed: number): string {
   const weights = row.weights === 'trained' ? '-trained' : '';
   const name = `${row.dataset}-${slugOf(row.method)}${weights}-s${seed}.png`;
-  return join(dirname(png), `${basename(png, '.png')}-samples`, name);
+  return keptPictureFile(png, name);
 }
 
 /** The paper's training budget on Ring and Grid (PAPERS.md §4). */
