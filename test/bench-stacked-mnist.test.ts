@@ -16,6 +16,8 @@ import {
   SMNIST_EVAL_TRAINED_FILE,
   type StackedMnistResults,
 } from '../src/cli/bench/stacked-mnist.js';
+import { SMNIST_MODE_MAP_FILE } from '../src/cli/bench/stacked-mnist-evaluation.js';
+import { MISSING_MODE_COLOUR, modeCellOrigin } from '../src/report/index.js';
 import { saveClassifier, trainMnistClassifier } from '../src/train/classifier.js';
 import { fileSaveHandler } from '../src/train/export.js';
 import { loadConfigFile, parseConfig, trainRun } from '../src/train/index.js';
@@ -64,6 +66,19 @@ const tiny = () => [
   '--runs',
   runs,
 ];
+/** Modes whose cell in a mode-map PNG is painted as never drawn (red), read back from the pixels. */
+function missingModesInMap(file: string): number {
+  const png = PNG.sync.read(readFileSync(file));
+  let missing = 0;
+  for (let mode = 0; mode < 1000; mode++) {
+    const { x, y, size } = modeCellOrigin(mode);
+    const i = 4 * ((y + (size >> 1)) * png.width + x + (size >> 1));
+    const rgb = [png.data[i], png.data[i + 1], png.data[i + 2]];
+    if (rgb.every((v, c) => v === MISSING_MODE_COLOUR[c])) missing++;
+  }
+  return missing;
+}
+
 const readResults = (): StackedMnistResults =>
   JSON.parse(readFileSync(join(out, 'stacked-mnist.json'), 'utf8')) as StackedMnistResults;
 
@@ -136,6 +151,11 @@ describe('dppgan bench stacked-mnist', () => {
       const cached = JSON.parse(readFileSync(join(seed.runDir, SMNIST_EVAL_FILE), 'utf8'));
       expect(cached).toMatchObject({ step: 2, samples: 100, realSamples: 100, classifier: key });
       expect(cached.metrics.modes).toBe(seed.modes);
+      // The evaluation's mode map: exactly the modes it did not cover are red; kept beside the results.
+      expect(missingModesInMap(join(seed.runDir, SMNIST_MODE_MAP_FILE))).toBe(1000 - seed.modes);
+      const slug = row.method === 'DCGAN' ? 'dcgan' : 'gdpp-gan';
+      expect(row.modeMap).toBe(`stacked-mnist-samples/${slug}-short-2-s1-modes.png`);
+      expect(missingModesInMap(join(out, row.modeMap!))).toBe(1000 - seed.modes);
     }
     const md = readFileSync(join(out, 'stacked-mnist.md'), 'utf8');
     expect(md).toContain(`command (latest invocation): \`${results.command}\``);
@@ -146,6 +166,25 @@ describe('dppgan bench stacked-mnist', () => {
       /Paper-only baselines \(modes \/ KL\): Unrolled 817 \/ 1\.430, WGAN 961 \/ 0\.140, WGAN-GP 995/,
     );
     expect(readFileSync(join(out, 'stacked-mnist.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(md).toContain('## Mode maps');
+    expect(md).toMatch(
+      /- \[DCGAN, short 2, seed 1\]\(stacked-mnist-samples\/dcgan-short-2-s1-modes\.png\): \d+ modes/,
+    );
+  });
+
+  it('dppgan eval --classifier KEY: Stacked-MNIST modes with that classifier, and the mode map in modes.png', async () => {
+    const run = runDir('dcgan-s1');
+    const result = await cli('eval', '--run', run, '--samples', '200', '--classifier', key);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/mode map .*modes\.png\)/);
+    const record = JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8'));
+    expect(record.classifierAccuracy).toBe(accuracy);
+    expect(record.stackedModes).toBeGreaterThanOrEqual(1);
+    expect(missingModesInMap(join(run, 'modes.png'))).toBe(1000 - record.stackedModes);
+    const unknown = await cli('eval', '--run', run, '--classifier', '0123456789abcdef');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^dppgan: --classifier 0123456789abcdef: no cached classifier with that key/);
   });
 
   it('skips finished runs and reuses their cached evaluations on a rerun', async () => {
@@ -343,6 +382,9 @@ describe('dppgan bench stacked-mnist', () => {
     const both = PNG.sync.read(readFileSync(join(keptOut, 'stacked-mnist.png')));
     expect(both.width).toBeGreaterThan(1.8 * alone.width);
     expect(readFileSync(kept).equals(dcganGrid)).toBe(true);
+    // Its mode map is kept too, and still listed.
+    expect(existsSync(join(keptOut, 'stacked-mnist-samples', 'dcgan-short-2-s1-modes.png'))).toBe(true);
+    expect(rows[0].modeMap).toBe('stacked-mnist-samples/dcgan-short-2-s1-modes.png');
     expect(existsSync(join(keptOut, 'stacked-mnist-samples', 'gdpp-gan-short-2-s1.png'))).toBe(true);
     expect(readFileSync(join(keptOut, 'stacked-mnist.md'), 'utf8')).toContain(
       'also kept in `stacked-mnist-samples/`',

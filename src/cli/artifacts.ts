@@ -6,7 +6,13 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { usageError } from '../errors.js';
-import { modeCoverage, modeStatistics, slicedWasserstein, tripleModes } from '../metrics/index.js';
+import {
+  modeCoverage,
+  modeHistogram,
+  modeStatistics,
+  slicedWasserstein,
+  tripleModes,
+} from '../metrics/index.js';
 import { classifyDigits } from '../nn/index.js';
 import { Random } from '../random.js';
 import {
@@ -18,7 +24,13 @@ import {
   writePng,
   writeRunReport,
 } from '../report/index.js';
-import { type GeneratorWeights, loadOrTrainClassifier, readLog, type Trainer } from '../train/index.js';
+import {
+  type GeneratorWeights,
+  loadOrTrainClassifier,
+  readLog,
+  type TrainedClassifier,
+  type Trainer,
+} from '../train/index.js';
 
 export interface EvalMetrics {
   dataset: string;
@@ -42,8 +54,11 @@ export interface EvalMetrics {
 }
 
 export interface EvaluateOptions {
-  /** Stacked-MNIST: label each channel with the (cached, else trained) MNIST classifier. Default false. */
-  classifier?: boolean;
+  /**
+   * Stacked-MNIST: label each channel with the MNIST classifier — `true`: the default one (cached, else trained
+   * now); a TrainedClassifier: that one (the caller keeps and disposes it). Default false.
+   */
+  classifier?: boolean | TrainedClassifier;
   /** Default: the moving average when the run keeps one, else the trained weights. */
   weights?: GeneratorWeights;
 }
@@ -72,9 +87,14 @@ export function weightsLabel(trainer: Trainer, weights: GeneratorWeights): strin
 }
 
 /** Stacked-MNIST modes (GDPP Table 3): classify each of the 3 channels, count distinct triples, KL to uniform. */
-function stackedMnistMetrics(images: Float32Array, n: number, dim: number[]) {
+function stackedMnistMetrics(
+  images: Float32Array,
+  n: number,
+  dim: number[],
+  given: TrainedClassifier | null,
+) {
   const [height, width] = dim;
-  const classifier = loadOrTrainClassifier();
+  const classifier = given ?? loadOrTrainClassifier();
   const digits = new Int32Array(3 * n);
   const chunk = 500;
   for (let start = 0; start < n; start += chunk) {
@@ -95,12 +115,16 @@ function stackedMnistMetrics(images: Float32Array, n: number, dim: number[]) {
     digits.set(labels.dataSync(), 3 * start);
     labels.dispose();
   }
-  classifier.model.dispose();
-  const stats = modeStatistics(tripleModes(digits, n), 1000);
+  if (!given) classifier.model.dispose();
+  const modes = tripleModes(digits, n);
+  const stats = modeStatistics(modes, 1000);
   return {
-    stackedModes: stats.modes,
-    stackedKl: round(stats.kl, 4),
-    classifierAccuracy: classifier.testAccuracy,
+    metrics: {
+      stackedModes: stats.modes,
+      stackedKl: round(stats.kl, 4),
+      classifierAccuracy: classifier.testAccuracy,
+    },
+    modeCounts: modeHistogram(modes, 1000),
   };
 }
 
@@ -108,6 +132,8 @@ export interface Evaluation {
   metrics: EvalMetrics;
   generated: Float32Array;
   real: Float32Array;
+  /** Stacked-MNIST with a classifier: samples per mode (digit triple 100a + 10b + c), for modeMapPng. */
+  modeCounts?: Float64Array;
 }
 
 /** Generate `samples` points and compare them with as many real ones. */
@@ -133,7 +159,10 @@ export function evaluate(
     metrics.slicedWasserstein = round(slicedWasserstein(generated, real, { dim: dataset.dim[0] }), 5);
   }
   if (opts.classifier && dataset.name === 'stacked-mnist') {
-    Object.assign(metrics, stackedMnistMetrics(generated, samples, dataset.dim));
+    const given = opts.classifier === true ? null : opts.classifier;
+    const { metrics: stacked, modeCounts } = stackedMnistMetrics(generated, samples, dataset.dim, given);
+    Object.assign(metrics, stacked);
+    return { metrics, generated, real, modeCounts };
   }
   return { metrics, generated, real };
 }

@@ -4,6 +4,8 @@
 // FID and KID on the classifier's 768-d channel features against `realSamples` real Stacked-MNIST images; with a
 // user feature model also FID/KID on its features. A run with a moving average of G is evaluated on the average
 // (its default) or, asked for, on its trained G.
+// Each evaluation also draws the run's mode map (report/mode-map.ts) to stacked-mnist-modes.png
+// (-modes-trained.png for the trained G) in the run directory.
 // Invariant: an evaluation is cached in the run directory (stacked-mnist-eval.json; -eval-trained.json for a
 // moving-average run's trained G), keyed by step, sample counts, seeds, classifier and feature model, and
 // recomputed only when one of those changes.
@@ -16,13 +18,14 @@ import {
   type FeatureSet,
   frechetDistance,
   kernelDistance,
+  modeHistogram,
   readStackedMnist,
   type StackedMnistMetrics,
   type StackedMnistReadout,
   stackedMnistMetrics,
 } from '../../metrics/index.js';
 import { Random } from '../../random.js';
-import type { SeedResult } from '../../report/index.js';
+import { modeMapPng, type SeedResult, writePng } from '../../report/index.js';
 import {
   type ClassifierTrainOptions,
   cacheDirectory,
@@ -52,6 +55,10 @@ export const SMNIST_EVAL_SEED = 0;
 export const SMNIST_EVAL_FILE = 'stacked-mnist-eval.json';
 /** The cached evaluation of a moving-average run's trained G. */
 export const SMNIST_EVAL_TRAINED_FILE = 'stacked-mnist-eval-trained.json';
+/** The mode map an evaluation draws in the run directory (of the trained G: SMNIST_MODE_MAP_TRAINED_FILE). */
+export const SMNIST_MODE_MAP_FILE = 'stacked-mnist-modes.png';
+/** The mode map of a moving-average run's trained G. */
+export const SMNIST_MODE_MAP_TRAINED_FILE = 'stacked-mnist-modes-trained.png';
 const CHUNK = 1000;
 /** Shape of one Stacked-MNIST image. */
 export const SMNIST_SHAPE = [28, 28, 3];
@@ -280,8 +287,11 @@ export class StackedMnistEvaluator {
       const trainer = await openRun(task.runDir);
       let generated: Readouts | null;
       let step: number;
+      let weightsName = '';
       try {
         step = trainer.step;
+        if (trainer.generatorEma)
+          weightsName = weights === 'trained' ? ', trained G' : ', moving average of G';
         if (!this.dataset) this.dataSpec = trainer.config.data;
         const random = new Random(SMNIST_EVAL_SEED);
         generated = await readInChunks(
@@ -340,6 +350,12 @@ export class StackedMnistEvaluator {
         userMetrics,
       };
       writeAtomic(join(task.runDir, evaluationFile(weights)), `${JSON.stringify(record, null, 2)}\n`);
+      writePng(
+        join(task.runDir, modeMapFile(weights)),
+        modeMapPng(modeHistogram(generated.classifier.modes, 1000), {
+          title: `${task.experiment.method} seed ${task.seed}, step ${step}${weightsName}, latent seed ${SMNIST_EVAL_SEED}`,
+        }),
+      );
     }
     return {
       seed: task.seed,
@@ -357,6 +373,11 @@ export class StackedMnistEvaluator {
       runDir: displayPath(baseDir, task.runDir),
     };
   }
+}
+
+/** The mode map of a run's evaluation of `weights` (in its run directory). */
+export function modeMapFile(weights: GeneratorWeights): string {
+  return weights === 'trained' ? SMNIST_MODE_MAP_TRAINED_FILE : SMNIST_MODE_MAP_FILE;
 }
 
 function evaluationFile(weights: GeneratorWeights): string {

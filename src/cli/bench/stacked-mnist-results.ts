@@ -48,6 +48,8 @@ export interface StackedMnistRow extends BenchRow {
   date: string;
   /** Rows of a config with a moving average of G: which weights generated (absent for other configs). */
   weights?: GeneratorWeights;
+  /** The kept mode map of the row's first seed, relative to the results file (absent when none was drawn). */
+  modeMap?: string;
   perSeed: StackedMnistSeedResult[];
 }
 
@@ -228,6 +230,20 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
       `![sample grids](${pngName})`,
       '',
       keptPicturesNote(pngName, 'grid'),
+    );
+  }
+  const maps = results.rows.filter((r) => r.modeMap);
+  if (maps.length > 0) {
+    lines.push(
+      '',
+      '## Mode maps',
+      '',
+      'Which of the 1,000 digit triples the evaluation samples of the first seed hit, and how often (red: never; blue: light to dark from 1/8× to 8× the uniform share):',
+      '',
+      ...maps.map(
+        (r) =>
+          `- [${r.method}, ${r.protocol} ${r.iterations}, seed ${r.perSeed[0]?.seed}](${r.modeMap}): ${r.modes} modes`,
+      ),
     );
   }
   lines.push('');

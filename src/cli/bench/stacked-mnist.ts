@@ -9,7 +9,7 @@
 // Invariants: a finished run is never retrained and its cached evaluation is reused; every row states its
 // protocol, and one with fewer finished seeds than asked reads "k/N (incomplete)".
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../backend/index.js';
 import { runtimeError, usageError } from '../../errors.js';
@@ -48,6 +48,7 @@ import {
 } from './runs.js';
 import {
   loadBenchClassifier,
+  modeMapFile,
   readCachedEvaluation,
   SMNIST_EVAL_SEED,
   SMNIST_REAL_SAMPLES,
@@ -372,6 +373,12 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
       const kept = sampleGridFile(outputs.png, row, first.seed);
       const drawn = await runGrid(resolve(baseDir, first.runDir), row.weights);
       if (drawn) writePng(kept, drawn);
+      // The mode map the evaluation drew in the run directory, kept likewise.
+      const keptModes = kept.replace(/\.png$/, '-modes.png');
+      const runModes = join(resolve(baseDir, first.runDir), modeMapFile(row.weights ?? 'average'));
+      if (existsSync(runModes)) writePng(keptModes, readFileSync(runModes));
+      if (existsSync(keptModes)) row.modeMap = relative(dirname(outputs.markdown), keptModes);
+      else delete row.modeMap;
       const grid = drawn ?? (existsSync(kept) ? readFileSync(kept) : null);
       if (!grid) continue;
       panels.push(grid);

@@ -4,13 +4,17 @@
 // --feature-model (image data only), FID and KID on that tfjs model's features too, under "featureModel".
 // A run trained with "generatorEma" is evaluated on its moving average of G; `--weights trained` evaluates its
 // trained G instead and writes DIR/eval-trained.json, so eval.json (read by `dppgan bench`) always describes the
-// run's default weights.
+// run's default weights. On Stacked-MNIST it also draws the mode map (report/mode-map.ts: which of the 1,000
+// digit triples the samples hit, and how often) to DIR/modes.png (modes-trained.png for --weights trained);
+// --classifier KEY labels with that cached classifier instead of the default one.
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { Random } from '../../random.js';
+import { modeMapPng, writePng } from '../../report/index.js';
 import { type GeneratorWeights, openRun } from '../../train/index.js';
 import { evaluate, generatorWeights, metricsLine, weightsLabel } from '../artifacts.js';
+import { loadBenchClassifier } from '../bench/stacked-mnist-evaluation.js';
 import {
   addFeatureModelOptions,
   type FeatureModelCliOptions,
@@ -26,6 +30,7 @@ interface EvalOptions extends FeatureModelCliOptions {
   samples: number;
   seed: number;
   weights?: GeneratorWeights;
+  classifier?: string;
 }
 
 export function evalCommand(io: CliIo): Command {
@@ -34,10 +39,15 @@ export function evalCommand(io: CliIo): Command {
     .requiredOption('--run <dir>', 'run directory (the --out of dppgan train)')
     .option('--samples <n>', 'number of generated samples (GDPP protocol: 2500)', integerOption(1), 2500)
     .option('--seed <n>', 'latent-code seed', integerOption(0), 0)
-    .option('--weights <which>', WEIGHTS_HELP, weightsOption);
+    .option('--weights <which>', WEIGHTS_HELP, weightsOption)
+    .option(
+      '--classifier <key>',
+      'stacked-mnist: cache key of the MNIST classifier that labels the channels (default: the one `dppgan classifier train` caches, trained now if missing)',
+    );
   return addFeatureModelOptions(command).action(async (opts: EvalOptions) => {
     const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
     let featureModel: Awaited<ReturnType<typeof loadCliFeatureModel>> = null;
+    let classifier: ReturnType<typeof loadBenchClassifier> | null = null;
     try {
       const { dim, name } = trainer.dataset;
       const weights = generatorWeights(trainer, opts.weights);
@@ -54,7 +64,16 @@ export function evalCommand(io: CliIo): Command {
       // Before generating: a bad model or an incompatible input shape fails fast.
       featureModel = await loadCliFeatureModel(opts);
       featureModel?.checkImageShape(dim);
-      const evaluation = evaluate(trainer, opts.samples, opts.seed, { classifier: true, weights });
+      if (opts.classifier !== undefined) {
+        if (name !== 'stacked-mnist') {
+          throw usageError(`--classifier applies to Stacked-MNIST runs only; run ${opts.run} is on ${name}`);
+        }
+        classifier = loadBenchClassifier(opts.classifier);
+      }
+      const evaluation = evaluate(trainer, opts.samples, opts.seed, {
+        classifier: classifier ?? true,
+        weights,
+      });
       const { metrics } = evaluation;
       const user = featureModel
         ? await featureModelMetrics(
@@ -73,12 +92,24 @@ export function evalCommand(io: CliIo): Command {
       );
       writeOutputFile(file, `${JSON.stringify(record, null, 2)}\n`, '--run');
       const source = weightsLabel(trainer, weights);
+      let modeMap: string | null = null;
+      if (evaluation.modeCounts) {
+        modeMap = join(
+          opts.run,
+          trainer.generatorEma && weights === 'trained' ? 'modes-trained.png' : 'modes.png',
+        );
+        const title = `${trainer.config.model}, step ${metrics.step}${source}, latent seed ${metrics.seed}`;
+        writePng(modeMap, modeMapPng(evaluation.modeCounts, { title }));
+      }
       io.out(
         `${trainer.config.model} on ${metrics.dataset}, step ${metrics.step}${source}: ${metricsLine(metrics)}`,
       );
       if (user) for (const line of featureModelLines(user)) io.out(line);
-      io.out(`(${metrics.samples} samples, seed ${metrics.seed}; written to ${file})`);
+      io.out(
+        `(${metrics.samples} samples, seed ${metrics.seed}; written to ${file}${modeMap ? `; mode map ${modeMap}` : ''})`,
+      );
     } finally {
+      classifier?.model.dispose();
       featureModel?.dispose();
       trainer.dispose();
     }

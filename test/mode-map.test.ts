@@ -1,0 +1,75 @@
+// The Stacked-MNIST mode map (src/report/mode-map.ts), read back from its pixels: mode 100a + 10b + c sits in
+// block a, row b, column c; a mode never drawn is red; a covered one is blue, darker the more it is over-drawn
+// relative to the uniform share, clamped at 1/8× and 8×.
+import { PNG } from 'pngjs';
+import { describe, expect, it } from 'vitest';
+import { MISSING_MODE_COLOUR, modeCellOrigin, modeMapPng, modeShareColour } from '../src/report/index.js';
+
+function cellColour(png: PNG, mode: number): number[] {
+  const { x, y, size } = modeCellOrigin(mode);
+  const i = 4 * ((y + (size >> 1)) * png.width + x + (size >> 1));
+  return [png.data[i], png.data[i + 1], png.data[i + 2]];
+}
+
+describe('modeMapPng', () => {
+  it('paints each mode by its count: red when never drawn, blue by its share of the uniform expectation', () => {
+    const counts = new Float64Array(1000).fill(20); // 20 per mode: the uniform share of 20,000 samples
+    counts[0] = 0;
+    counts[457] = 0;
+    counts[123] = 20 * 8; // 8× its share: the dark end
+    counts[999] = 1; // 1/20: clamped to the light end
+    counts[500] = 40; // 2×
+    // The total changes the share: recompute what each colour means.
+    const total = counts.reduce((a, b) => a + b, 0);
+    const share = (m: number) => counts[m] / (total / 1000);
+    const png = PNG.sync.read(modeMapPng(counts, { title: 'test' }));
+    expect(cellColour(png, 0)).toEqual([...MISSING_MODE_COLOUR]);
+    expect(cellColour(png, 457)).toEqual([...MISSING_MODE_COLOUR]);
+    for (const m of [123, 999, 500, 1, 456, 998])
+      expect(cellColour(png, m)).toEqual([...modeShareColour(share(m))]);
+    let red = 0;
+    for (let m = 0; m < 1000; m++)
+      if (cellColour(png, m).every((v, c) => v === MISSING_MODE_COLOUR[c])) red++;
+    expect(red).toBe(2);
+  });
+
+  it('shades monotonically from light (≤ 1/8×) to dark (≥ 8×), distinct from the missing colour', () => {
+    const darkness = (s: number) => modeShareColour(s).reduce((a, b) => a + b, 0);
+    const shares = [1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16];
+    const values = shares.map(darkness);
+    expect(values[0]).toBe(values[1]); // clamped
+    expect(values[7]).toBe(values[8]);
+    for (let k = 1; k < 7; k++) expect(values[k + 1]).toBeLessThan(values[k]);
+    for (const s of shares) expect(modeShareColour(s)).not.toEqual(MISSING_MODE_COLOUR);
+  });
+
+  it('lays mode abc out as block a, row b, column c, with no two cells overlapping, inside the picture', () => {
+    const png = PNG.sync.read(modeMapPng(new Float64Array(1000).fill(1)));
+    const { size } = modeCellOrigin(0);
+    const seen = new Set<string>();
+    for (let m = 0; m < 1000; m++) {
+      const { x, y } = modeCellOrigin(m);
+      const base = modeCellOrigin(100 * Math.floor(m / 100));
+      expect([x - base.x, y - base.y]).toEqual([(m % 10) * size, (Math.floor(m / 10) % 10) * size]);
+      expect(x + size).toBeLessThanOrEqual(png.width);
+      expect(y + size).toBeLessThanOrEqual(png.height);
+      seen.add(`${x},${y}`);
+    }
+    expect(seen.size).toBe(1000);
+    // Blocks 0–4 on the first line, 5–9 below, left to right.
+    expect(modeCellOrigin(100).x).toBeGreaterThan(modeCellOrigin(99).x);
+    expect(modeCellOrigin(500).y).toBeGreaterThan(modeCellOrigin(499).y);
+    expect(modeCellOrigin(500).x).toBe(modeCellOrigin(0).x);
+  });
+
+  it('rejects a histogram that is not 1,000 finite non-negative counts', () => {
+    expect(() => modeMapPng(new Float64Array(999))).toThrow(/expected 1000 mode counts, got 999/);
+    const negative = new Float64Array(1000);
+    negative[7] = -1;
+    expect(() => modeMapPng(negative)).toThrow(/mode 7 has count -1/);
+    const nan = new Float64Array(1000);
+    nan[3] = Number.NaN;
+    expect(() => modeMapPng(nan)).toThrow(/mode 3 has count NaN/);
+    expect(() => modeCellOrigin(1000)).toThrow(RangeError);
+  });
+});
