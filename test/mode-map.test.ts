@@ -3,7 +3,13 @@
 // relative to the uniform share, clamped at 1/8× and 8×.
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { MISSING_MODE_COLOUR, modeCellOrigin, modeMapPng, modeShareColour } from '../src/report/index.js';
+import {
+  digitMarginals,
+  MISSING_MODE_COLOUR,
+  modeCellOrigin,
+  modeMapPng,
+  modeShareColour,
+} from '../src/report/index.js';
 
 function cellColour(png: PNG, mode: number): number[] {
   const { x, y, size } = modeCellOrigin(mode);
@@ -60,6 +66,31 @@ describe('modeMapPng', () => {
     expect(modeCellOrigin(100).x).toBeGreaterThan(modeCellOrigin(99).x);
     expect(modeCellOrigin(500).y).toBeGreaterThan(modeCellOrigin(499).y);
     expect(modeCellOrigin(500).x).toBe(modeCellOrigin(0).x);
+  });
+
+  it("digitMarginals: each channel's digit frequencies, summing to 1 per channel", () => {
+    const one = new Float64Array(1000);
+    one[123] = 5;
+    const unit = (d: number) => Array.from({ length: 10 }, (_, k) => (k === d ? 1 : 0));
+    expect(digitMarginals(one)).toEqual([unit(1), unit(2), unit(3)]);
+    const mixed = new Float64Array(1000);
+    mixed[907] = 3; // digits 9, 0, 7
+    mixed[7] = 1; // digits 0, 0, 7
+    expect(digitMarginals(mixed)[0][9]).toBeCloseTo(0.75, 12);
+    expect(digitMarginals(mixed)[0][0]).toBeCloseTo(0.25, 12);
+    expect(digitMarginals(mixed)[1][0]).toBe(1);
+    expect(digitMarginals(mixed)[2][7]).toBe(1);
+    for (const channel of digitMarginals(new Float64Array(1000).fill(3))) {
+      for (const share of channel) expect(share).toBeCloseTo(0.1, 12);
+    }
+    // No samples: all-zero frequencies and a picture with every mode red.
+    expect(
+      digitMarginals(new Float64Array(1000))
+        .flat()
+        .every((v) => v === 0),
+    ).toBe(true);
+    const empty = PNG.sync.read(modeMapPng(new Float64Array(1000)));
+    expect(cellColour(empty, 555)).toEqual([...MISSING_MODE_COLOUR]);
   });
 
   it('rejects a histogram that is not 1,000 finite non-negative counts', () => {

@@ -3,6 +3,9 @@
 // generator drew that triple, as a multiple r = count / (N/1000) of the uniform share:
 //   count = 0 → red (a dropped mode: what "modes covered" counts);
 //   count > 0 → blue, light to dark along log2 r ∈ [−3, 3] (1/8× … 8×, clamped; r = 1 is the middle shade).
+// Below, each channel's digit frequencies (the map's marginals; uniform = 10% each): a generator whose samples
+// were independent across channels would cover mode abc in proportion to p1(a)·p2(b)·p3(c), so a digit it
+// under-draws in one channel shows as a light or red row, column or block.
 // "Modes covered" says how many modes a generator drops; the map says which ones, and whether it over-draws a
 // few (what KL(generated ‖ uniform) adds up).
 import { Canvas, COLOURS, type Rgb } from './canvas.js';
@@ -67,7 +70,8 @@ export function modeMapPng(counts: ArrayLike<number>, opts: ModeMapOptions = {})
   }
   const width = 2 * MARGIN + BLOCKS_PER_ROW * BLOCK + (BLOCKS_PER_ROW - 1) * GAP;
   const legendTop = TOP + 2 * (LABEL + BLOCK) + GAP + 4;
-  const canvas = new Canvas(width, legendTop + CELL + 3 * (GLYPH_HEIGHT + 5) + MARGIN);
+  const marginalsTop = legendTop + CELL + 3 * (GLYPH_HEIGHT + 5) + 6;
+  const canvas = new Canvas(width, marginalsTop + MARGINAL_HEIGHT + 2 * (GLYPH_HEIGHT + 5) + MARGIN);
   canvas.text(MARGIN, MARGIN, opts.title ?? 'Stacked-MNIST modes');
   canvas.text(
     MARGIN,
@@ -87,7 +91,58 @@ export function modeMapPng(counts: ArrayLike<number>, opts: ModeMapOptions = {})
     canvas.fillRect(x, y, CELL, CELL, colour);
   }
   drawLegend(canvas, legendTop);
+  if (samples > 0) drawMarginals(canvas, digitMarginals(counts), marginalsTop);
   return canvas.toPng();
+}
+
+/** Per channel (first, second, third digit), the fraction of samples showing each digit 0–9: [3][10]. */
+export function digitMarginals(counts: ArrayLike<number>): number[][] {
+  if (counts.length !== MODES) {
+    throw new RangeError(`digitMarginals: expected ${MODES} mode counts, got ${counts.length}`);
+  }
+  const marginals = [0, 1, 2].map(() => new Array<number>(10).fill(0));
+  let total = 0;
+  for (let m = 0; m < MODES; m++) {
+    const count = counts[m];
+    marginals[0][Math.floor(m / 100)] += count;
+    marginals[1][Math.floor(m / 10) % 10] += count;
+    marginals[2][m % 10] += count;
+    total += count;
+  }
+  return marginals.map((channel) => channel.map((count) => (total > 0 ? count / total : 0)));
+}
+
+/** Height of the digit-frequency bars' plot area, in pixels (the top = MARGINAL_MAX). */
+const MARGINAL_HEIGHT = 44;
+/** Digit frequency at the top of the bars' scale (higher ones are clipped, marked by a dark cap). */
+const MARGINAL_MAX = 0.25;
+
+/** Three bar charts of digit frequency per channel, with the uniform 10% as a dashed line. */
+function drawMarginals(canvas: Canvas, marginals: number[][], top: number): void {
+  const names = ['1st digit (a)', '2nd digit (b)', '3rd digit (c)'];
+  const bar = 11;
+  const groupWidth = 10 * bar;
+  const step = (canvas.width - 2 * MARGIN - groupWidth) / 2;
+  const base = top + GLYPH_HEIGHT + 5 + MARGINAL_HEIGHT;
+  const heightOf = (share: number) =>
+    Math.round((Math.min(share, MARGINAL_MAX) / MARGINAL_MAX) * MARGINAL_HEIGHT);
+  marginals.forEach((channel, c) => {
+    const left = MARGIN + Math.round(c * step);
+    canvas.text(
+      left,
+      top,
+      `${names[c]}: ${Math.round(100 * Math.min(...channel))}–${Math.round(100 * Math.max(...channel))}%`,
+    );
+    channel.forEach((share, digit) => {
+      const h = heightOf(share);
+      const x = left + digit * bar;
+      canvas.fillRect(x + 1, base - h, bar - 2, h, share > MARGINAL_MAX ? DARK : COLOURS.real);
+      canvas.text(x + bar / 2, base + 3, String(digit), COLOURS.grey, { align: 'centre' });
+    });
+    const uniform = base - heightOf(0.1);
+    for (let x = left; x < left + groupWidth; x += 4) canvas.line(x, uniform, x + 1, uniform, COLOURS.black);
+    canvas.line(left, base, left + groupWidth - 1, base, COLOURS.grey);
+  });
 }
 
 /** Red swatch for missing modes, the blue scale with its 1/8×, 1×, 8× ticks, and how to read a cell. */
@@ -114,7 +169,7 @@ function drawLegend(canvas: Canvas, top: number): void {
   canvas.text(
     MARGIN,
     top + CELL + 2 * (GLYPH_HEIGHT + 5),
-    'mode abc: block a (1st channel digit), row b (2nd), column c (3rd)',
+    'mode abc = block a, row b, column c; bars: digit frequencies (- - 10%)',
     COLOURS.grey,
   );
 }
