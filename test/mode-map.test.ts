@@ -3,13 +3,9 @@
 // relative to the uniform share, clamped at 1/8× and 8×.
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import {
-  digitMarginals,
-  MISSING_MODE_COLOUR,
-  modeCellOrigin,
-  modeMapPng,
-  modeShareColour,
-} from '../src/report/index.js';
+import { digitMarginals, independentChannelsCoverage } from '../src/metrics/index.js';
+import { Random } from '../src/random.js';
+import { MISSING_MODE_COLOUR, modeCellOrigin, modeMapPng, modeShareColour } from '../src/report/index.js';
 
 function cellColour(png: PNG, mode: number): number[] {
   const { x, y, size } = modeCellOrigin(mode);
@@ -91,6 +87,39 @@ describe('modeMapPng', () => {
     ).toBe(true);
     const empty = PNG.sync.read(modeMapPng(new Float64Array(1000)));
     expect(cellColour(empty, 555)).toEqual([...MISSING_MODE_COLOUR]);
+  });
+
+  it('independentChannelsCoverage: the modes n samples cover when their three digits are independent', () => {
+    const uniform = [0, 1, 2].map(() => new Array<number>(10).fill(0.1));
+    // Each mode has p = 1/1000: 1000 · (1 − 0.999^n).
+    expect(independentChannelsCoverage(uniform, 1000)).toBeCloseTo(1000 * (1 - 0.999 ** 1000), 8);
+    expect(independentChannelsCoverage(uniform, 26000)).toBeCloseTo(1000, 6);
+    // A digit never drawn in the second channel removes its 100 modes.
+    const skewed = [uniform[0], [0, ...new Array<number>(9).fill(1 / 9)], uniform[2]];
+    expect(independentChannelsCoverage(skewed, 1e6)).toBeCloseTo(900, 6);
+    // One triple only: exactly one mode, whatever n.
+    const unit = (d: number) => Array.from({ length: 10 }, (_, k) => (k === d ? 1 : 0));
+    expect(independentChannelsCoverage([unit(1), unit(2), unit(3)], 50)).toBe(1);
+    // Matches a simulation of independent digits (the map's subtitle quotes it).
+    const counts = new Float64Array(1000);
+    const random = new Random(4);
+    const marginal = [0.3, 0.2, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.03, 0.02];
+    const draw = () => {
+      let u = random.uniform();
+      for (let d = 0; d < 10; d++) {
+        u -= marginal[d];
+        if (u < 0) return d;
+      }
+      return 9;
+    };
+    let total = 0;
+    for (let trial = 0; trial < 80; trial++) {
+      counts.fill(0);
+      for (let i = 0; i < 2000; i++) counts[100 * draw() + 10 * draw() + draw()]++;
+      total += counts.filter((c) => c > 0).length;
+    }
+    const expected = independentChannelsCoverage([marginal, marginal, marginal], 2000);
+    expect(Math.abs(total / 80 - expected)).toBeLessThan(5);
   });
 
   it('rejects a histogram that is not 1,000 finite non-negative counts', () => {

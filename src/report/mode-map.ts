@@ -8,6 +8,7 @@
 // under-draws in one channel shows as a light or red row, column or block.
 // "Modes covered" says how many modes a generator drops; the map says which ones, and whether it over-draws a
 // few (what KL(generated ‖ uniform) adds up).
+import { digitMarginals, independentChannelsCoverage } from '../metrics/stacked-mnist-modes.js';
 import { Canvas, COLOURS, type Rgb } from './canvas.js';
 import { GLYPH_HEIGHT } from './font.js';
 
@@ -76,7 +77,7 @@ export function modeMapPng(counts: ArrayLike<number>, opts: ModeMapOptions = {})
   canvas.text(
     MARGIN,
     MARGIN + GLYPH_HEIGHT + 5,
-    `${covered}/${MODES} modes covered by ${samples} samples`,
+    `${covered}/${MODES} modes covered by ${samples} samples${samples > 0 ? ` (${Math.round(independentChannelsCoverage(digitMarginals(counts), samples))} if the channels were independent)` : ''}`,
     COLOURS.grey,
   );
   const expected = samples / MODES;
@@ -93,23 +94,6 @@ export function modeMapPng(counts: ArrayLike<number>, opts: ModeMapOptions = {})
   drawLegend(canvas, legendTop);
   if (samples > 0) drawMarginals(canvas, digitMarginals(counts), marginalsTop);
   return canvas.toPng();
-}
-
-/** Per channel (first, second, third digit), the fraction of samples showing each digit 0–9: [3][10]. */
-export function digitMarginals(counts: ArrayLike<number>): number[][] {
-  if (counts.length !== MODES) {
-    throw new RangeError(`digitMarginals: expected ${MODES} mode counts, got ${counts.length}`);
-  }
-  const marginals = [0, 1, 2].map(() => new Array<number>(10).fill(0));
-  let total = 0;
-  for (let m = 0; m < MODES; m++) {
-    const count = counts[m];
-    marginals[0][Math.floor(m / 100)] += count;
-    marginals[1][Math.floor(m / 10) % 10] += count;
-    marginals[2][m % 10] += count;
-    total += count;
-  }
-  return marginals.map((channel) => channel.map((count) => (total > 0 ? count / total : 0)));
 }
 
 /** Height of the digit-frequency bars' plot area, in pixels (the top = MARGINAL_MAX). */
