@@ -151,6 +151,9 @@ describe('dppgan bench stacked-mnist', () => {
       const cached = JSON.parse(readFileSync(join(seed.runDir, SMNIST_EVAL_FILE), 'utf8'));
       expect(cached).toMatchObject({ step: 2, samples: 100, realSamples: 100, classifier: key });
       expect(cached.metrics.modes).toBe(seed.modes);
+      // It keeps the mode histogram: 100 samples over the covered modes.
+      expect(cached.modeCounts.reduce((a: number, b: number) => a + b, 0)).toBe(100);
+      expect(cached.modeCounts.filter((c: number) => c > 0)).toHaveLength(seed.modes);
       // The evaluation's mode map: exactly the modes it did not cover are red; kept beside the results.
       expect(missingModesInMap(join(seed.runDir, SMNIST_MODE_MAP_FILE))).toBe(1000 - seed.modes);
       const slug = row.method === 'DCGAN' ? 'dcgan' : 'gdpp-gan';
@@ -192,12 +195,17 @@ describe('dppgan bench stacked-mnist', () => {
     const evaluation = join(runDir('dcgan-s1'), SMNIST_EVAL_FILE);
     const before = [statSync(log).mtimeMs, statSync(evaluation).mtimeMs];
     const first = readResults();
+    // The map is redrawn from the histogram the cached evaluation keeps, without generating anything.
+    const modeMap = join(runDir('dcgan-s1'), SMNIST_MODE_MAP_FILE);
+    const drawn = readFileSync(modeMap);
+    rmSync(modeMap);
     const notes = join(scratch, 'notes.md');
     writeFileSync(notes, '- dcgan seed 1: trained on machine X at commit abc\n');
     const result = await cli(...tiny(), '--seeds', '1', '--methods', 'dcgan,gdpp-gan', '--notes', notes);
     expect(result.code).toBe(0);
     expect(result.out.match(/finished earlier, skipped \(\d+\/1000 modes, KL /g)).toHaveLength(2);
     expect([statSync(log).mtimeMs, statSync(evaluation).mtimeMs]).toEqual(before);
+    expect(readFileSync(modeMap).equals(drawn)).toBe(true);
     expect(readResults().rows.map((r) => r.perSeed)).toEqual(first.rows.map((r) => r.perSeed));
     expect(readResults().notes).toBe('- dcgan seed 1: trained on machine X at commit abc\n');
     expect(readFileSync(join(out, 'stacked-mnist.md'), 'utf8')).toContain(

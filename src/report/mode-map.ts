@@ -10,7 +10,7 @@
 // few (what KL(generated ‖ uniform) adds up).
 import { digitMarginals, independentChannelsCoverage } from '../metrics/stacked-mnist-modes.js';
 import { Canvas, COLOURS, type Rgb } from './canvas.js';
-import { GLYPH_HEIGHT } from './font.js';
+import { GLYPH_HEIGHT, wrapText } from './font.js';
 
 /** Modes of Stacked-MNIST (three digits). */
 const MODES = 1000;
@@ -22,7 +22,9 @@ const MARGIN = 12;
 const BLOCKS_PER_ROW = 5;
 /** log2 of the share multiple at each end of the colour scale. */
 const LOG_RANGE = 3;
-const TOP = MARGIN + 2 * (GLYPH_HEIGHT + 5);
+/** Lines above the map: the title (wrapped to at most two lines) and the counts' summary. */
+const HEADER_LINES = 3;
+const TOP = MARGIN + HEADER_LINES * (GLYPH_HEIGHT + 5);
 const LABEL = GLYPH_HEIGHT + 4;
 /** Colour of a mode the samples never hit. */
 export const MISSING_MODE_COLOUR: Rgb = COLOURS.ring;
@@ -73,10 +75,17 @@ export function modeMapPng(counts: ArrayLike<number>, opts: ModeMapOptions = {})
   const legendTop = TOP + 2 * (LABEL + BLOCK) + GAP + 4;
   const marginalsTop = legendTop + CELL + 3 * (GLYPH_HEIGHT + 5) + 6;
   const canvas = new Canvas(width, marginalsTop + MARGINAL_HEIGHT + 2 * (GLYPH_HEIGHT + 5) + MARGIN);
-  canvas.text(MARGIN, MARGIN, opts.title ?? 'Stacked-MNIST modes');
+  const titleLines = wrapText(opts.title ?? 'Stacked-MNIST modes', width - 2 * MARGIN);
+  if (titleLines.length > HEADER_LINES - 1) {
+    titleLines.length = HEADER_LINES - 1;
+    titleLines[HEADER_LINES - 2] += ' ...';
+  }
+  titleLines.forEach((line, i) => {
+    canvas.text(MARGIN, MARGIN + i * (GLYPH_HEIGHT + 5), line);
+  });
   canvas.text(
     MARGIN,
-    MARGIN + GLYPH_HEIGHT + 5,
+    MARGIN + titleLines.length * (GLYPH_HEIGHT + 5),
     `${covered}/${MODES} modes covered by ${samples} samples${samples > 0 ? ` (${Math.round(independentChannelsCoverage(digitMarginals(counts), samples))} if the channels were independent)` : ''}`,
     COLOURS.grey,
   );
@@ -103,7 +112,7 @@ const MARGINAL_MAX = 0.25;
 
 /** Three bar charts of digit frequency per channel, with the uniform 10% as a dashed line. */
 function drawMarginals(canvas: Canvas, marginals: number[][], top: number): void {
-  const names = ['1st digit (a)', '2nd digit (b)', '3rd digit (c)'];
+  const names = ['1st digit', '2nd digit', '3rd digit'];
   const bar = 11;
   const groupWidth = 10 * bar;
   const step = (canvas.width - 2 * MARGIN - groupWidth) / 2;

@@ -4,8 +4,9 @@
 // FID and KID on the classifier's 768-d channel features against `realSamples` real Stacked-MNIST images; with a
 // user feature model also FID/KID on its features. A run with a moving average of G is evaluated on the average
 // (its default) or, asked for, on its trained G.
-// Each evaluation also draws the run's mode map (report/mode-map.ts) to stacked-mnist-modes.png
-// (-modes-trained.png for the trained G) in the run directory.
+// Each evaluation also keeps its mode histogram and draws the run's mode map (report/mode-map.ts) to
+// stacked-mnist-modes.png (-modes-trained.png for the trained G) in the run directory; a cached evaluation that
+// kept its histogram redraws the map from it (older caches leave their map as it is).
 // Invariant: an evaluation is cached in the run directory (stacked-mnist-eval.json; -eval-trained.json for a
 // moving-average run's trained G), keyed by step, sample counts, seeds, classifier and feature model, and
 // recomputed only when one of those changes.
@@ -146,6 +147,8 @@ interface CachedEvaluation {
   metrics: StackedMnistMetrics;
   /** FID / KID on the user feature model's features. */
   userMetrics?: { fid: number; kid: number } | null;
+  /** Samples per mode (1,000 counts; absent in files written before it was kept). */
+  modeCounts?: number[];
 }
 
 /** Let signal handlers and child-process pipes run between chunks of a long synchronous computation. */
@@ -280,9 +283,11 @@ export class StackedMnistEvaluator {
     const cached = readCachedEvaluation(task.runDir, weights);
     let metrics: StackedMnistMetrics;
     let userMetrics: CachedEvaluation['userMetrics'] = null;
+    let modeCounts: number[] | null = null;
     if (this.cacheMatches(cached, task.iterations)) {
       metrics = cached.metrics;
       userMetrics = cached.userMetrics ?? null;
+      modeCounts = cached.modeCounts?.length === 1000 ? cached.modeCounts : null;
     } else {
       const trainer = await openRun(task.runDir);
       let generated: Readouts | null;
@@ -348,12 +353,17 @@ export class StackedMnistEvaluator {
         featureModel: this.featureModel?.key ?? null,
         metrics,
         userMetrics,
+        modeCounts: Array.from(modeHistogram(generated.classifier.modes, 1000)),
       };
       writeAtomic(join(task.runDir, evaluationFile(weights)), `${JSON.stringify(record, null, 2)}\n`);
+      modeCounts = record.modeCounts ?? null;
+    }
+    if (modeCounts) {
+      const which = weights === 'trained' ? ', trained G' : '';
       writePng(
         join(task.runDir, modeMapFile(weights)),
-        modeMapPng(modeHistogram(generated.classifier.modes, 1000), {
-          title: `${task.experiment.method} seed ${task.seed}, step ${step}${weightsName}, latent seed ${SMNIST_EVAL_SEED}`,
+        modeMapPng(modeCounts, {
+          title: `${task.experiment.method}${which}, seed ${task.seed}, step ${task.iterations}, latent seed ${SMNIST_EVAL_SEED}`,
         }),
       );
     }
