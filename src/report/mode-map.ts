@@ -5,7 +5,9 @@
 //   count > 0 → blue, light to dark along log2 r ∈ [−3, 3] (1/8× … 8×, clamped; r = 1 is the middle shade).
 // Below, each channel's digit frequencies (the map's marginals; uniform = 10% each): a generator whose samples
 // were independent across channels would cover mode abc in proportion to p1(a)·p2(b)·p3(c), so a digit it
-// under-draws in one channel shows as a light or red row, column or block.
+// under-draws in one channel shows as a light or red row, column or block. The subtitle sets the modes covered
+// beside independentChannelsCoverage, the count those frequencies alone predict: close, and the missing modes
+// are a per-channel digit imbalance; far above, the generator drops triples jointly.
 // "Modes covered" says how many modes a generator drops; the map says which ones, and whether it over-draws a
 // few (what KL(generated ‖ uniform) adds up).
 import { digitMarginals, independentChannelsCoverage } from '../metrics/stacked-mnist-modes.js';
@@ -34,7 +36,8 @@ const DARK: Rgb = [8, 48, 107];
 /** The colour of a covered mode drawn `share` times its uniform share (share > 0). */
 export function modeShareColour(share: number): Rgb {
   const t = Math.min(1, Math.max(0, (Math.log2(share) + LOG_RANGE) / (2 * LOG_RANGE)));
-  return [0, 1, 2].map((c) => Math.round(LIGHT[c] + t * (DARK[c] - LIGHT[c]))) as unknown as Rgb;
+  const mix = (c: number) => Math.round(LIGHT[c] + t * (DARK[c] - LIGHT[c]));
+  return [mix(0), mix(1), mix(2)];
 }
 
 /** Top-left pixel of mode m's cell (m = 100a + 10b + c: block a, row b, column c) in the map's picture. */
@@ -52,7 +55,7 @@ export function modeCellOrigin(mode: number): { x: number; y: number; size: numb
 
 /** Options of `modeMapPng`. */
 export interface ModeMapOptions {
-  /** First line of the picture (e.g. the run and its weights); the counts' summary line follows it. */
+  /** Heading (e.g. the run and its weights), wrapped to at most two lines; the counts' summary follows it. */
   title?: string;
 }
 
