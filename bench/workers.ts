@@ -74,6 +74,8 @@ interface Timing {
   main: number;
   /** CPU seconds of each other thread, largest first. */
   others: number[];
+  /** CPU seconds of each other thread, by thread id (to follow one replica across steps). */
+  byThread: Map<string, number>;
 }
 
 async function timed(f: () => unknown): Promise<Timing> {
@@ -86,13 +88,20 @@ async function timed(f: () => unknown): Promise<Timing> {
   const threads = threadCpu();
   const main = String(process.pid);
   const others: number[] = [];
-  for (const [tid, t] of threads) if (tid !== main) others.push(t - (threads0.get(tid) ?? 0));
+  const byThread = new Map<string, number>();
+  for (const [tid, t] of threads) {
+    if (tid === main) continue;
+    const used = t - (threads0.get(tid) ?? 0);
+    others.push(used);
+    byThread.set(tid, used);
+  }
   others.sort((a, b) => b - a);
   return {
     wall,
     cpu: (c.user + c.system) / 1e6,
     main: (threads.get(main) ?? 0) - (threads0.get(main) ?? 0),
     others,
+    byThread,
   };
 }
 
@@ -103,6 +112,12 @@ interface Summary {
   main: number;
   /** Mean CPU seconds per step of the busiest `WORKERS` other threads (the replicas), busiest first. */
   workers: number[];
+  /**
+   * Mean CPU seconds per step of each replica thread followed across steps (the `WORKERS` threads with the most
+   * CPU over all steps): near-equal while `workers[0]` is larger → the slower replica changes from step to step
+   * (the machine's noise); unequal → one replica is slower throughout.
+   */
+  replicas: number[];
 }
 
 interface Row {
@@ -112,6 +127,16 @@ interface Row {
   one: Summary;
   many: Summary;
   start: number;
+}
+
+/** Mean CPU per step of the WORKERS busiest threads over all steps, each followed by its thread id. */
+function replicaMeans(xs: Timing[]): number[] {
+  const totals = new Map<string, number>();
+  for (const x of xs) for (const [tid, t] of x.byThread) totals.set(tid, (totals.get(tid) ?? 0) + t);
+  return [...totals.values()]
+    .sort((a, b) => b - a)
+    .slice(0, WORKERS)
+    .map((total) => total / xs.length);
 }
 
 /** Median step times of the Trainer and of a ParallelTrainer with WORKERS threads, steps interleaved. */
@@ -143,6 +168,7 @@ async function compare(name: string, config: TrainConfig, backend: string): Prom
     cpu: median(xs.map((x) => x.cpu)),
     main: mean(xs.map((x) => x.main)),
     workers: Array.from({ length: WORKERS }, (_, k) => mean(xs.map((x) => x.others[k] ?? 0))),
+    replicas: replicaMeans(xs),
   });
   const row = {
     name,
@@ -202,13 +228,14 @@ async function main(): Promise<void> {
     'Per-thread CPU time (means per step; the critical path = main thread + busiest worker is the step time with a free core per thread):',
   );
   console.log(
-    `| step | 1 thread: main-thread CPU s | ${WORKERS} workers: main-thread CPU s | each worker CPU s | critical path s | critical path / 1 thread |`,
+    `| step | 1 thread: main-thread CPU s | ${WORKERS} workers: main-thread CPU s | each worker CPU s (per step, busiest first) | each worker CPU s (per thread) | critical path s | critical path / 1 thread |`,
   );
-  console.log('|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const critical = r.many.main + r.many.workers[0];
     console.log(
       `| ${r.name} | ${r.one.main.toFixed(3)} | ${r.many.main.toFixed(3)} | ${r.many.workers.map((w) => w.toFixed(3)).join(', ')} | ` +
+        `${r.many.replicas.map((w) => w.toFixed(3)).join(', ')} | ` +
         `${critical.toFixed(3)} | ${(critical / r.one.main).toFixed(2)}× |`,
     );
   }

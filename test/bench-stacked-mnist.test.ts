@@ -363,7 +363,7 @@ describe('dppgan bench stacked-mnist', () => {
     expect(again.code).toBe(0);
     expect(again.out).not.toMatch(/^evaluated /m);
     expect(statSync(trainedCache).mtimeMs).toBe(before);
-  });
+  }, 300_000); // 2 trainings, 3 evaluations and a rerun: 73–125 s on our 2 cores with a training beside it
 
   it('a carried-over row whose run directory is gone keeps its sample grid in the picture', async () => {
     const keptOut = join(scratch, 'results-kept');
