@@ -175,6 +175,10 @@ describe('dppgan CLI (in-process)', () => {
       [['eval', '--run', run, '--weights', 'average'], /keeps no moving average/],
       [['eval', '--run', averaged, '--weights', 'best'], /expected average or trained, got "best"/],
       [
+        ['eval', '--run', run, '--classifier', '0123456789abcdef'],
+        /--classifier applies to Stacked-MNIST runs only/,
+      ],
+      [
         ['export', '--run', averaged, '--out', file('d'), '--what', 'discriminator', '--weights', 'trained'],
         /--weights picks generator weights; it does not apply to --what discriminator/,
       ],
