@@ -185,6 +185,14 @@ describe('dppgan bench stacked-mnist', () => {
     expect(record.classifierAccuracy).toBe(accuracy);
     expect(record.stackedModes).toBeGreaterThanOrEqual(1);
     expect(missingModesInMap(join(run, 'modes.png'))).toBe(1000 - record.stackedModes);
+    // What the digit frequencies alone predict: at least 1 mode, at most what 200 samples can cover.
+    expect(record.stackedModesIfIndependent).toBeGreaterThanOrEqual(1);
+    expect(record.stackedModesIfIndependent).toBeLessThanOrEqual(200);
+    expect(result.out).toMatch(
+      new RegExp(
+        `modes ${record.stackedModes}/1000, KL [0-9.]+, ${Math.round(record.stackedModesIfIndependent)} modes if the channels were independent`,
+      ),
+    );
     const unknown = await cli('eval', '--run', run, '--classifier', '0123456789abcdef');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/^dppgan: --classifier 0123456789abcdef: no cached classifier with that key/);
