@@ -159,6 +159,8 @@ describe('dppgan bench stacked-mnist', () => {
       const slug = row.method === 'DCGAN' ? 'dcgan' : 'gdpp-gan';
       expect(row.modeMap).toBe(`stacked-mnist-samples/${slug}-short-2-s1-modes.png`);
       expect(missingModesInMap(join(out, row.modeMap!))).toBe(1000 - seed.modes);
+      expect(row.modesIfIndependent).toBeGreaterThanOrEqual(1);
+      expect(row.modesIfIndependent).toBeLessThanOrEqual(100);
     }
     const md = readFileSync(join(out, 'stacked-mnist.md'), 'utf8');
     expect(md).toContain(`command (latest invocation): \`${results.command}\``);
@@ -171,7 +173,7 @@ describe('dppgan bench stacked-mnist', () => {
     expect(readFileSync(join(out, 'stacked-mnist.png')).subarray(1, 4).toString()).toBe('PNG');
     expect(md).toContain('## Mode maps');
     expect(md).toMatch(
-      /- \[DCGAN, short 2, seed 1\]\(stacked-mnist-samples\/dcgan-short-2-s1-modes\.png\): \d+ modes/,
+      /- \[DCGAN, short 2, seed 1\]\(stacked-mnist-samples\/dcgan-short-2-s1-modes\.png\): \d+ modes \(\d+ if its digits were independent across channels\)/,
     );
   });
 
@@ -401,6 +403,7 @@ describe('dppgan bench stacked-mnist', () => {
     // Its mode map is kept too, and still listed.
     expect(existsSync(join(keptOut, 'stacked-mnist-samples', 'dcgan-short-2-s1-modes.png'))).toBe(true);
     expect(rows[0].modeMap).toBe('stacked-mnist-samples/dcgan-short-2-s1-modes.png');
+    expect(rows[0].modesIfIndependent).toBeGreaterThanOrEqual(1);
     expect(existsSync(join(keptOut, 'stacked-mnist-samples', 'gdpp-gan-short-2-s1.png'))).toBe(true);
     expect(readFileSync(join(keptOut, 'stacked-mnist.md'), 'utf8')).toContain(
       'also kept in `stacked-mnist-samples/`',

@@ -50,6 +50,8 @@ export interface StackedMnistRow extends BenchRow {
   weights?: GeneratorWeights;
   /** The kept mode map of the row's first seed, relative to the results file (absent when none was drawn). */
   modeMap?: string;
+  /** The modes the first seed's samples would cover if their digits were independent across channels. */
+  modesIfIndependent?: number;
   perSeed: StackedMnistSeedResult[];
 }
 
@@ -238,11 +240,14 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
       '',
       '## Mode maps',
       '',
-      'Which of the 1,000 digit triples the evaluation samples of the first seed hit, and how often (red: never; blue: light to dark from 1/8× to 8× the uniform share):',
+      "Which of the 1,000 digit triples the evaluation samples of the first seed hit, and how often (red: never; blue: light to dark from 1/8× to 8× the uniform share), with each channel's digit frequencies; in brackets the modes those frequencies alone would cover:",
       '',
       ...maps.map(
         (r) =>
-          `- [${r.method}, ${r.protocol} ${r.iterations}, seed ${r.perSeed[0]?.seed}](${r.modeMap}): ${r.modes} modes`,
+          `- [${r.method}, ${r.protocol} ${r.iterations}, seed ${r.perSeed[0]?.seed}](${r.modeMap}): ${r.perSeed[0]?.modes} modes` +
+          (r.modesIfIndependent === undefined
+            ? ''
+            : ` (${Math.round(r.modesIfIndependent)} if its digits were independent across channels)`),
       ),
     );
   }
