@@ -3,7 +3,11 @@
 // relative to the uniform share, clamped at 1/8× and 8×.
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { digitMarginals, independentChannelsCoverage } from '../src/metrics/index.js';
+import {
+  digitMarginals,
+  independentChannelsCoverage,
+  modesIfChannelsIndependent,
+} from '../src/metrics/index.js';
 import { Random } from '../src/random.js';
 import { MISSING_MODE_COLOUR, modeCellOrigin, modeMapPng, modeShareColour } from '../src/report/index.js';
 
@@ -119,6 +123,11 @@ describe('modeMapPng', () => {
       total += counts.filter((c) => c > 0).length;
     }
     const expected = independentChannelsCoverage([marginal, marginal, marginal], 2000);
+    // From a histogram: its own frequencies and sample count (the last trial's 2,000 samples).
+    expect(modesIfChannelsIndependent(counts)).toBeCloseTo(
+      independentChannelsCoverage(digitMarginals(counts), 2000),
+      9,
+    );
     expect(Math.abs(total / 80 - expected)).toBeLessThan(5);
   });
 

@@ -73,3 +73,10 @@ export function independentChannelsCoverage(marginals: number[][], n: number): n
   }
   return expected;
 }
+
+/** independentChannelsCoverage of a mode histogram: its own digit frequencies, its own sample count. */
+export function modesIfChannelsIndependent(counts: ArrayLike<number>): number {
+  let samples = 0;
+  for (let m = 0; m < counts.length; m++) samples += counts[m];
+  return independentChannelsCoverage(digitMarginals(counts), samples);
+}

@@ -78,6 +78,7 @@ export function modeMapPng(counts: ArrayLike<number>, opts: ModeMapOptions = {})
   const legendTop = TOP + 2 * (LABEL + BLOCK) + GAP + 4;
   const marginalsTop = legendTop + CELL + 3 * (GLYPH_HEIGHT + 5) + 6;
   const canvas = new Canvas(width, marginalsTop + MARGINAL_HEIGHT + 2 * (GLYPH_HEIGHT + 5) + MARGIN);
+  const marginals = digitMarginals(counts);
   const titleLines = wrapText(opts.title ?? 'Stacked-MNIST modes', width - 2 * MARGIN);
   if (titleLines.length > HEADER_LINES - 1) {
     titleLines.length = HEADER_LINES - 1;
@@ -89,7 +90,7 @@ export function modeMapPng(counts: ArrayLike<number>, opts: ModeMapOptions = {})
   canvas.text(
     MARGIN,
     MARGIN + titleLines.length * (GLYPH_HEIGHT + 5),
-    `${covered}/${MODES} modes covered by ${samples} samples${samples > 0 ? ` (${Math.round(independentChannelsCoverage(digitMarginals(counts), samples))} if the channels were independent)` : ''}`,
+    `${covered}/${MODES} modes covered by ${samples} samples${samples > 0 ? ` (${Math.round(independentChannelsCoverage(marginals, samples))} if the channels were independent)` : ''}`,
     COLOURS.grey,
   );
   const expected = samples / MODES;
@@ -104,13 +105,13 @@ export function modeMapPng(counts: ArrayLike<number>, opts: ModeMapOptions = {})
     canvas.fillRect(x, y, CELL, CELL, colour);
   }
   drawLegend(canvas, legendTop);
-  if (samples > 0) drawMarginals(canvas, digitMarginals(counts), marginalsTop);
+  if (samples > 0) drawMarginals(canvas, marginals, marginalsTop);
   return canvas.toPng();
 }
 
 /** Height of the digit-frequency bars' plot area, in pixels (the top = MARGINAL_MAX). */
 const MARGINAL_HEIGHT = 44;
-/** Digit frequency at the top of the bars' scale (higher ones are clipped, marked by a dark cap). */
+/** Digit frequency at the top of the bars' scale (higher ones are clipped there and drawn dark). */
 const MARGINAL_MAX = 0.25;
 
 /** Three bar charts of digit frequency per channel, with the uniform 10% as a dashed line. */

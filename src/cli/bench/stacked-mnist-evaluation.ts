@@ -20,6 +20,7 @@ import {
   frechetDistance,
   kernelDistance,
   modeHistogram,
+  modesIfChannelsIndependent,
   readStackedMnist,
   type StackedMnistMetrics,
   type StackedMnistReadout,
@@ -132,6 +133,8 @@ export interface StackedMnistSeedResult extends SeedResult {
   samples: number;
   trainSeconds: number;
   runDir: string;
+  /** Modes the samples would cover if their digits were independent across channels (absent for evaluations cached before mode counts were kept). */
+  modesIfIndependent?: number;
 }
 
 /** What a run directory caches about its evaluation (recomputed when any field but `metrics` differs). */
@@ -292,11 +295,8 @@ export class StackedMnistEvaluator {
       const trainer = await openRun(task.runDir);
       let generated: Readouts | null;
       let step: number;
-      let weightsName = '';
       try {
         step = trainer.step;
-        if (trainer.generatorEma)
-          weightsName = weights === 'trained' ? ', trained G' : ', moving average of G';
         if (!this.dataset) this.dataSpec = trainer.config.data;
         const random = new Random(SMNIST_EVAL_SEED);
         generated = await readInChunks(
@@ -381,6 +381,7 @@ export class StackedMnistEvaluator {
       samples: metrics.samples,
       trainSeconds: round(trainSecondsFromLog(task.runDir), 1),
       runDir: displayPath(baseDir, task.runDir),
+      ...(modeCounts ? { modesIfIndependent: round(modesIfChannelsIndependent(modeCounts), 1) } : {}),
     };
   }
 }

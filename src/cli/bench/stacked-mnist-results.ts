@@ -50,8 +50,6 @@ export interface StackedMnistRow extends BenchRow {
   weights?: GeneratorWeights;
   /** The kept mode map of the row's first seed, relative to the results file (absent when none was drawn). */
   modeMap?: string;
-  /** The modes the first seed's samples would cover if their digits were independent across channels. */
-  modesIfIndependent?: number;
   perSeed: StackedMnistSeedResult[];
 }
 
@@ -245,9 +243,9 @@ export function stackedMnistMarkdown(results: StackedMnistResults, pngName: stri
       ...maps.map(
         (r) =>
           `- [${r.method}, ${r.protocol} ${r.iterations}, seed ${r.perSeed[0]?.seed}](${r.modeMap}): ${r.perSeed[0]?.modes} modes` +
-          (r.modesIfIndependent === undefined
+          (r.perSeed[0]?.modesIfIndependent === undefined
             ? ''
-            : ` (${Math.round(r.modesIfIndependent)} if its digits were independent across channels)`),
+            : ` (${Math.round(r.perSeed[0].modesIfIndependent)} if its digits were independent across channels)`),
       ),
     );
   }

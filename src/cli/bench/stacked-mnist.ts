@@ -13,7 +13,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../backend/index.js';
 import { runtimeError, usageError } from '../../errors.js';
-import { digitMarginals, type FeatureModel, independentChannelsCoverage } from '../../metrics/index.js';
+import type { FeatureModel } from '../../metrics/index.js';
 import { Random } from '../../random.js';
 import { imageGridPng, sideBySidePng, writePng } from '../../report/index.js';
 import { type GeneratorWeights, loadConfigFile, openRun } from '../../train/index.js';
@@ -379,15 +379,6 @@ export async function runStackedMnistBench(opts: StackedMnistBenchOptions): Prom
       if (existsSync(runModes)) writePng(keptModes, readFileSync(runModes));
       if (existsSync(keptModes)) row.modeMap = relative(dirname(outputs.markdown), keptModes);
       else delete row.modeMap;
-      // What the first seed's digit frequencies alone predict (from its cached counts; kept when its run is gone).
-      const counts = readCachedEvaluation(
-        resolve(baseDir, first.runDir),
-        row.weights ?? 'average',
-      )?.modeCounts;
-      if (counts?.length === 1000) {
-        const samples = counts.reduce((a, b) => a + b, 0);
-        row.modesIfIndependent = round(independentChannelsCoverage(digitMarginals(counts), samples), 1);
-      }
       const grid = drawn ?? (existsSync(kept) ? readFileSync(kept) : null);
       if (!grid) continue;
       panels.push(grid);

@@ -86,18 +86,14 @@ export function evalCommand(io: CliIo): Command {
           )
         : null;
       const record = user ? { ...metrics, featureModel: user } : metrics;
-      const file = join(
-        opts.run,
-        trainer.generatorEma && weights === 'trained' ? 'eval-trained.json' : 'eval.json',
-      );
+      // A moving-average run's trained G gets its own files, so eval.json/modes.png describe the default weights.
+      const suffix = trainer.generatorEma && weights === 'trained' ? '-trained' : '';
+      const file = join(opts.run, `eval${suffix}.json`);
       writeOutputFile(file, `${JSON.stringify(record, null, 2)}\n`, '--run');
       const source = weightsLabel(trainer, weights);
       let modeMap: string | null = null;
       if (evaluation.modeCounts) {
-        modeMap = join(
-          opts.run,
-          trainer.generatorEma && weights === 'trained' ? 'modes-trained.png' : 'modes.png',
-        );
+        modeMap = join(opts.run, `modes${suffix}.png`);
         const title = `${trainer.config.model}, step ${metrics.step}${source}, latent seed ${metrics.seed}`;
         writePng(modeMap, modeMapPng(evaluation.modeCounts, { title }));
       }
