@@ -175,6 +175,13 @@ describe('dppgan bench stacked-mnist', () => {
     expect(md).toMatch(
       /- \[DCGAN, short 2, seed 1\]\(stacked-mnist-samples\/dcgan-short-2-s1-modes\.png\): \d+ modes \(\d+ if its digits were independent across channels\)/,
     );
+    // The per-seed table gives each seed's prediction beside its modes.
+    for (const row of results.rows) {
+      const seed = row.perSeed[0];
+      expect(md).toContain(
+        `| ${row.method} | short | 1 | 2 | ${seed.modes} | ${seed.modesIfIndependent!.toFixed(0)} | ${seed.kl.toFixed(3)} |`,
+      );
+    }
   });
 
   it('dppgan eval --classifier KEY: Stacked-MNIST modes with that classifier, and the mode map in modes.png', async () => {
