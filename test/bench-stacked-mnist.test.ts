@@ -15,6 +15,7 @@ import {
   SMNIST_EVAL_FILE,
   SMNIST_EVAL_TRAINED_FILE,
   type StackedMnistResults,
+  trainingSeconds,
 } from '../src/cli/bench/stacked-mnist.js';
 import { SMNIST_MODE_MAP_FILE } from '../src/cli/bench/stacked-mnist-evaluation.js';
 import { MISSING_MODE_COLOUR, modeCellOrigin } from '../src/report/index.js';
@@ -367,6 +368,12 @@ describe('dppgan bench stacked-mnist', () => {
     const md = readFileSync(join(averagedOut, 'stacked-mnist.md'), 'utf8');
     expect(md).toContain(`| ${averageName}${TRAINED_ROW_SUFFIX} | short | 1 | 2 |`);
     expect(md).toMatch(/- moving average of G: .*evaluates the trained G of the very same runs/);
+    // The header's training time counts the two rows' shared runs once.
+    expect(plain.trainSeconds).toBeGreaterThan(0);
+    expect(trainingSeconds(results.rows)).toBeCloseTo(plain.trainSeconds + average.trainSeconds, 6);
+    expect(md).toContain(
+      `training time summed over the rows' runs (from their logs, each run once, earlier invocations and machines included): ${(plain.trainSeconds + average.trainSeconds).toFixed(0)} s`,
+    );
     // Each row's grid is kept beside the results; the trained G's is the plain config's, pixel for pixel.
     const grid = (name: string) =>
       readFileSync(join(averagedOut, 'stacked-mnist-samples', `${name}-short-2-s1.png`));

@@ -83,6 +83,7 @@ export {
   type StackedMnistRow,
   stackedMnistMarkdown,
   stackedMnistRow,
+  trainingSeconds,
   type UserFeatureModel,
 } from './stacked-mnist-results.js';
 
