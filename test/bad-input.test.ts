@@ -3,12 +3,26 @@
 // checkpoints, unknown options, missing flags, unwritable outputs — ends with exit code 2 (usage/config) or 1
 // (runtime) and exactly ONE stderr line `dppgan: …` that names the field or file and says how to fix it; no
 // stack trace unless --debug. Most cases run in-process through runCli (fast); a few through a real process.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
+import { createDataset } from '../src/data/index.js';
+import { saveCheckpoint } from '../src/train/checkpoint.js';
+import { parseConfig, Trainer, withAbsoluteDataPaths } from '../src/train/index.js';
 import { cli } from './helpers/cli-in-process.js';
 import { runCliProcess } from './helpers/cli-process.js';
 
@@ -74,6 +88,10 @@ beforeAll(async () => {
   writeFileSync(path('run-badconfig', 'config.json'), '{"data": "ring", "model": ');
   cpSync(path('run-ring'), path('run-nomanifest'), { recursive: true });
   writeFileSync(path('run-nomanifest', 'checkpoint', 'manifest.json'), '{"format": "zip"}');
+  cpSync(path('run-ring'), path('run-lostmanifest'), { recursive: true });
+  rmSync(path('run-lostmanifest', 'checkpoint', 'manifest.json'));
+  writeFileSync(path('zero-images.idx'), idx([0, 28, 28], 0));
+  writeFileSync(path('zero-labels.idx'), idx([0], 0, [0, 0, 8, 1]));
 }, 120_000);
 
 let counter = 0;
@@ -335,8 +353,8 @@ const cases: Case[] = [
   [
     'corrupt PNG',
     train(() => withBase('i3', { data: { kind: 'images', dir: path('corrupt-images') }, model: 'sn-cnn' })),
-    2,
-    /cannot decode .*corrupt-images\/a\.png as PNG .*: re-save it as a PNG or remove it from data\.dir/,
+    1,
+    /corrupt PNG file .*corrupt-images\/a\.png \(.*\): re-save it as a PNG or remove it from data\.dir/,
   ],
   [
     'PNGs of different sizes',
@@ -490,6 +508,96 @@ const cases: Case[] = [
     2,
     /expected an integer in 0…65535, got "70000"/,
   ],
+  [
+    'train --out is a file',
+    () => ['train', '--config', withBase('w2', {}), '--out', path('a-file')],
+    2,
+    /a-file is a file, not a run directory: choose another --out/,
+  ],
+  [
+    'demo --out is a file',
+    () => ['demo', '--out', path('a-file'), '--iterations', '1'],
+    2,
+    /--out .*a-file is a file, not a directory: choose another --out/,
+  ],
+  [
+    'bench --out is a file',
+    () => [
+      'bench',
+      'synthetic',
+      '--out',
+      path('a-file'),
+      '--runs',
+      out(),
+      '--seeds',
+      '1',
+      '--iterations',
+      '1',
+    ],
+    2,
+    /--out .*a-file is a file, not a directory: choose another --out/,
+  ],
+  [
+    'bench --experiments is a file',
+    () => ['bench', 'synthetic', '--experiments', path('a-file'), '--out', out()],
+    2,
+    /--experiments .*a-file is a file, not a directory of experiment configs/,
+  ],
+  // Outputs that would replace what a run needs, or could never fit.
+  [
+    "sample --out is the run's own config",
+    () => ['sample', '--run', path('run-ring'), '--n', '4', '--out', path('run-ring', 'config.json')],
+    2,
+    /--out .*run-ring\/config\.json would replace a file the run .*run-ring needs .*: choose another --out/,
+  ],
+  [
+    "export --out is the run's checkpoint",
+    () => ['export', '--run', path('run-ring'), '--out', path('run-ring', 'checkpoint')],
+    2,
+    /--out .*run-ring\/checkpoint is inside the checkpoints of the run .*: choose another --out/,
+  ],
+  [
+    'sample --n beyond memory',
+    () => ['sample', '--run', path('run-ring'), '--n', '999999999999', '--out', `${out()}.json`],
+    2,
+    /--n 999999999999: 999999999999 samples of 2 values need 7450\.6 GiB as float32; at most 268435456 fit in 2 GiB/,
+  ],
+  [
+    'eval --samples beyond memory',
+    () => ['eval', '--run', path('run-ring'), '--samples', '999999999999'],
+    2,
+    /--samples 999999999999: .* GiB as float32; at most 268435456 fit in 2 GiB/,
+  ],
+  // Resuming.
+  [
+    'resume with --iterations below the step reached',
+    () => ['train', '--resume', '--out', path('run-ring'), '--iterations', '1'],
+    2,
+    /--resume: .*run-ring has reached step 2, past --iterations 1: pass at least 2/,
+  ],
+  [
+    'resume a missing directory with --iterations',
+    () => ['train', '--resume', '--out', path('no-such-run'), '--iterations', '5'],
+    2,
+    /--resume: .*no-such-run holds no run to resume \(start it without --resume\)/,
+  ],
+  [
+    'resume a checkpoint that lost its manifest',
+    () => ['train', '--resume', '--out', path('run-lostmanifest')],
+    1,
+    /corrupt checkpoint: .*run-lostmanifest\/checkpoint\/ holds files but no manifest\.json: refusing to start .* over from step 0 \(restore the checkpoint, or use --force to start over\)/,
+  ],
+  [
+    'IDX files with no images',
+    train(() =>
+      withBase('x6', {
+        data: { kind: 'mnist', images: path('zero-images.idx'), labels: path('zero-labels.idx') },
+        model: 'dcgan-smnist',
+      }),
+    ),
+    1,
+    /: holds no images \(an image count of 0\)/,
+  ],
   // Command line.
   [
     'unknown option',
@@ -559,6 +667,151 @@ describe('bad inputs: exit 2 or 1 and one line naming the field or file', () => 
   });
 });
 
+describe('a mistake loses nothing', () => {
+  /** Every file under `dir` with its bytes (what must survive a refused command unchanged). */
+  const snapshot = (dir: string) =>
+    Object.fromEntries(
+      (readdirSync(dir, { recursive: true }) as string[])
+        .filter((name) => statSync(join(dir, name)).isFile())
+        .map((name) => [name, readFileSync(join(dir, name)).toString('base64')]),
+    );
+  const copyOfRun = (name: string) => {
+    cpSync(path('run-ring'), path(name), { recursive: true });
+    return path(name);
+  };
+
+  it('train --force with a config that cannot start keeps the old run (checked before anything is deleted)', async () => {
+    const run = copyOfRun('keep-force');
+    const before = snapshot(run);
+    const missingData = withBase('k1', {
+      data: { kind: 'images', dir: path('no-such-dir') },
+      model: 'sn-cnn',
+    });
+    const wrongModel = withBase('k2', { model: 'dcgan-smnist' });
+    for (const file of [missingData, wrongModel]) {
+      const result = await cli('train', '--config', file, '--out', run, '--force');
+      expect(result.code).toBe(2);
+      expect(result.err).toMatch(/^dppgan: [^\n]+\n$/);
+      expect(snapshot(run)).toEqual(before);
+    }
+  });
+
+  it('a new run that cannot start leaves no directory behind', async () => {
+    const run = path('never-made');
+    const result = await cli('train', '--config', withBase('k3', { model: 'dcgan-smnist' }), '--out', run);
+    expect(result.code).toBe(2);
+    expect(existsSync(run)).toBe(false);
+  });
+
+  it('refused resumes leave the run as it was', async () => {
+    const early = copyOfRun('keep-iterations');
+    const before = snapshot(early);
+    expect((await cli('train', '--resume', '--out', early, '--iterations', '1')).code).toBe(2);
+    expect(snapshot(early)).toEqual(before);
+
+    const lost = copyOfRun('keep-lost');
+    rmSync(join(lost, 'checkpoint', 'manifest.json'));
+    const damaged = snapshot(lost);
+    expect((await cli('train', '--resume', '--out', lost)).code).toBe(1);
+    expect(snapshot(lost)).toEqual(damaged);
+  });
+
+  it("sample and export refuse outputs that would replace the run's own files", async () => {
+    const run = copyOfRun('keep-outputs');
+    const before = snapshot(run);
+    for (const argv of [
+      ['sample', '--run', run, '--n', '4', '--out', join(run, 'config.json')],
+      ['sample', '--run', run, '--n', '4', '--out', join(run, 'checkpoint', 'x.json')],
+      ['export', '--run', run, '--out', join(run, 'checkpoint.prev')],
+    ]) {
+      expect((await cli(...argv)).code).toBe(2);
+      expect(snapshot(run)).toEqual(before);
+    }
+    // Beside them is fine: a samples file in the run directory itself.
+    const beside = await cli('sample', '--run', run, '--n', '4', '--out', join(run, 'mine.json'));
+    expect(beside.code, beside.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(run, 'mine.json'), 'utf8'))).toHaveLength(4);
+  });
+});
+
+describe("a run's config.json keeps its data files' paths absolute", () => {
+  it('relative paths are resolved against the working directory, where they were read', () => {
+    const config = parseConfig({
+      ...base,
+      model: 'sn-cnn',
+      data: { kind: 'images', dir: join('some', 'images') },
+    });
+    expect(withAbsoluteDataPaths(config).data).toEqual({ kind: 'images', dir: resolve('some', 'images') });
+    const idxConfig = parseConfig({
+      ...base,
+      model: 'dcgan-smnist',
+      data: { kind: 'stacked-mnist', images: 'a.idx', labels: join('..', 'b.idx') },
+    });
+    expect(withAbsoluteDataPaths(idxConfig).data).toMatchObject({
+      images: resolve('a.idx'),
+      labels: resolve('..', 'b.idx'),
+    });
+    // Absolute paths and path-free data are left alone.
+    expect(withAbsoluteDataPaths(withAbsoluteDataPaths(config))).toEqual(withAbsoluteDataPaths(config));
+    const ring = parseConfig(base);
+    expect(withAbsoluteDataPaths(ring)).toEqual(ring);
+  });
+
+  it('a run made before paths were stored absolute (relative path in config.json and checkpoint) still resumes', async () => {
+    const folder = path('old-relative');
+    mkdirSync(join(folder, 'images'), { recursive: true });
+    for (const name of ['a', 'b']) writeFileSync(join(folder, 'images', `${name}.png`), pngBytes(8, 8));
+    const relativeConfig = parseConfig({
+      ...base,
+      model: 'sn-cnn',
+      data: { kind: 'images', dir: relative(process.cwd(), join(folder, 'images')) },
+    });
+    const run = join(folder, 'run');
+    mkdirSync(run);
+    writeFileSync(join(run, 'config.json'), JSON.stringify(relativeConfig));
+    const trainer = new Trainer(relativeConfig, { dataset: createDataset(relativeConfig.data) });
+    saveCheckpoint(run, await trainer.captureCheckpoint());
+    trainer.dispose();
+    const file = config('old-relative', relativeConfig as unknown as Record<string, unknown>);
+    for (const argv of [
+      ['train', '--resume', '--out', run, '--iterations', '1'],
+      ['train', '--resume', '--out', run, '--config', file, '--iterations', '2'],
+    ]) {
+      const result = await cli(...argv);
+      expect(result.code, result.err).toBe(0);
+    }
+  });
+
+  it('a run trained from another directory is sampled from the repository root', () => {
+    const folder = path('relative-run');
+    mkdirSync(join(folder, 'images'), { recursive: true });
+    for (const name of ['a', 'b']) writeFileSync(join(folder, 'images', `${name}.png`), pngBytes(8, 8));
+    writeFileSync(
+      join(folder, 'c.json'),
+      JSON.stringify({
+        ...base,
+        model: 'sn-cnn',
+        data: { kind: 'images', dir: 'images', channels: 3 },
+        iterations: 1,
+      }),
+    );
+    const trained = runCliProcess(['train', '--config', 'c.json', '--out', 'run'], 120_000, folder);
+    expect(trained.status, trained.stderr).toBe(0);
+    const saved = JSON.parse(readFileSync(join(folder, 'run', 'config.json'), 'utf8'));
+    expect(saved.data.dir).toBe(join(folder, 'images'));
+    const sampled = runCliProcess([
+      'sample',
+      '--run',
+      join(folder, 'run'),
+      '--n',
+      '2',
+      '--out',
+      join(folder, 's.json'),
+    ]);
+    expect(sampled.status, sampled.stderr).toBe(0);
+  });
+});
+
 describe('bad inputs in a real process', () => {
   it.each([
     [
@@ -570,8 +823,8 @@ describe('bad inputs in a real process', () => {
     [
       'a corrupt PNG',
       train(() => withBase('p2', { data: { kind: 'images', dir: path('corrupt-images') }, model: 'sn-cnn' })),
-      2,
-      /cannot decode .*a\.png as PNG/,
+      1,
+      /corrupt PNG file .*a\.png/,
     ],
     [
       'an IDX file with a wrong magic number',

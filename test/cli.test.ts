@@ -265,6 +265,14 @@ describe('dppgan CLI (in-process)', () => {
     }
   });
 
+  it("--version prints package.json's version", async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    const result = await cli('--version');
+    expect(result.code).toBe(0);
+    expect(result.out.trim()).toBe(version);
+    expect((await cli('train', '--help')).out).toContain('docs/configuration.md');
+  });
+
   it("demo configs: the paper's Grid protocol except batch 64 and length; the two differ only in GDPP", () => {
     const [gan, gdpp] = demoConfigs(DEMO_ITERATIONS, 3);
     expect(gan.config.gdpp).toBeNull();

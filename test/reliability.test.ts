@@ -263,13 +263,50 @@ describe('numerical guard', () => {
     );
     expect(error).toBeInstanceOf(DppganError);
     expect((error as DppganError).message).toMatch(
-      /^training stopped at step 4: non-finite weights \(found while checkpointing; not saved\); the last good checkpoint is in .*checkpoint: lower the learning rates or check the data$/,
+      /^training stopped at step 4: non-finite weights \(found while checkpointing; not saved\); the last good checkpoint \(step 2\) is in .*checkpoint: lower the learning rates or check the data$/,
     );
     expect(loadCheckpoint(runDir).step).toBe(2);
     expect(checkpointFinite(runDir)).toBe(true);
     expect(readEvents(join(runDir, 'log.jsonl'))).toEqual([
       { event: 'nonfinite', step: 4, what: 'weights', action: 'stop' },
     ]);
+  });
+
+  it('stopped before its first checkpoint, the run says so instead of pointing at a checkpoint', async () => {
+    const config = toyConfig({ iterations: 10, checkpointEvery: 5, logEvery: 1 });
+    const runDir = join(scratch, 'no-first-checkpoint');
+    const error = await trainRun(config, {
+      runDir,
+      onStep: (stats, trainer) => {
+        if (stats.step === 5) {
+          const w = trainer.gan.generator.stack.trainableVariables()[0];
+          w.assign(tf.fill(w.shape, Number.NaN));
+        }
+      },
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as DppganError).message).toMatch(
+      /^training stopped at step 5: non-finite weights \(found while checkpointing; not saved\); no checkpoint was written yet: lower the learning rates or check the data$/,
+    );
+    expect(existsSync(join(runDir, 'checkpoint'))).toBe(false);
+  });
+
+  it('the stop message suggests another nanPolicy only when the policy is "stop"', () => {
+    const lr = { lr: 1e38 };
+    for (const nanPolicy of ['stop', 'skip'] as const) {
+      const config = toyConfig({ optim: { g: lr, d: lr }, nanLimit: 1, nanPolicy });
+      const trainer = new Trainer(config, { dataset: createDataset(config.data) });
+      const error = thrown(() => {
+        for (let s = 0; s < 20; s++) trainer.trainStep();
+      });
+      trainer.dispose();
+      expect(error.message).toMatch(/^training stopped at step \d+: non-finite /);
+      if (nanPolicy === 'stop')
+        expect(error.message).toMatch(/, or set "nanPolicy" to "skip" or "rollback"$/);
+      else expect(error.message).not.toContain('set "nanPolicy"');
+    }
   });
 });
 

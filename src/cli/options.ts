@@ -1,5 +1,6 @@
 // Option parsers shared by the commands: integers with a range, --weights, reported as usage errors (exit 2).
 import { InvalidArgumentError } from 'commander';
+import { usageError } from '../errors.js';
 import type { GeneratorWeights } from '../train/index.js';
 
 /** A commander argument parser for an integer in min…max (max: no bound unless given). */
@@ -25,3 +26,17 @@ export function weightsOption(value: string): GeneratorWeights {
 /** The --weights option's help text (eval and sample). */
 export const WEIGHTS_HELP =
   'average (the moving average of G; default for runs trained with "generatorEma") or trained (the trained G; the only choice otherwise)';
+
+/** Bytes of float32 samples one command may hold at once (2 GiB; beyond it typed arrays fail or memory runs out). */
+export const MAX_SAMPLE_BYTES = 2 ** 31;
+
+/** A usage error when `n` samples of `dim` values would not fit in MAX_SAMPLE_BYTES of float32. */
+export function checkSampleCount(option: string, n: number, dim: number): void {
+  const bytes = 4 * n * dim;
+  if (bytes > MAX_SAMPLE_BYTES) {
+    const most = Math.floor(MAX_SAMPLE_BYTES / (4 * dim));
+    throw usageError(
+      `${option} ${n}: ${n} samples of ${dim} values need ${(bytes / 2 ** 30).toFixed(1)} GiB as float32; at most ${most} fit in 2 GiB`,
+    );
+  }
+}

@@ -2,6 +2,7 @@
 // exits with its code (2 usage/config, 1 runtime; an ExitError: 130/143 after SIGINT/SIGTERM); commander's own
 // errors (unknown option, missing argument) print one line and exit 2; anything else exits 1. `--debug` adds
 // the stack trace.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DppganError } from '../errors.js';
 import { benchCommand } from './commands/bench.js';
@@ -22,9 +23,17 @@ function commandPath(command: Command): string {
   return names.join(' ');
 }
 
+/** The version in dppgan's package.json (two folders up from src/cli/ and from dist/cli/ alike). */
+function packageVersion(): string {
+  return (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+}
+
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('dppgan')
     .description('Diverse and stable GANs on TensorFlow.js: GDPP loss and spectral normalization')
+    .version(packageVersion(), '-V, --version', 'print the version of dppgan')
     .showSuggestionAfterError(true);
   for (const command of [
     demoCommand(io),

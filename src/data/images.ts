@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
-import { usageError } from '../errors.js';
+import { runtimeError, usageError } from '../errors.js';
 import type { Random } from '../random.js';
 import type { Dataset } from './dataset.js';
 import { loadMnist, type MnistFiles, type MnistSet, type MnistSplit } from './mnist.js';
@@ -26,7 +26,8 @@ export class ImageDataset implements Dataset {
   ) {
     this.dim = [height, width, channels];
     this.size = height * width * channels;
-    if (count < 1 || pixels.length !== count * this.size) {
+    if (count < 1) throw runtimeError(`${name}: holds no images (an image count of ${count})`);
+    if (pixels.length !== count * this.size) {
       throw usageError(
         `${name}: expected ${count} images of ${height}×${width}×${channels} bytes, got ${pixels.length} bytes`,
       );
@@ -101,8 +102,8 @@ export function imageFolderDataset(dir: string, channels: 1 | 3 = 3): ImageDatas
     try {
       png = PNG.sync.read(readFileSync(join(dir, name)));
     } catch (error) {
-      throw usageError(
-        `cannot decode ${join(dir, name)} as PNG (${(error as Error).message}): re-save it as a PNG or remove it from data.dir`,
+      throw runtimeError(
+        `corrupt PNG file ${join(dir, name)} (${(error as Error).message}): re-save it as a PNG or remove it from data.dir`,
       );
     }
     if (k === 0) {

@@ -2,14 +2,16 @@
 // `trainRun` creates or resumes a run and trains it to `config.iterations`; `openRun` loads a finished (or
 // interrupted) run for sampling and evaluation.
 // Invariant: an existing run directory is never overwritten unless `resume` (continue it) or `force` (start
-// over) is given, and `force` only ever deletes a directory that looks like a dppgan run.
+// over) is given, and `force` only ever deletes a directory that looks like a dppgan run — after the new config,
+// data and model were built, so a mistake in them loses nothing. The run's config.json holds data paths
+// resolved to absolute ones (withAbsoluteDataPaths).
 // Crash safety: config.json and checkpoints are replaced atomically (write a temporary file, rename), so a run
 // killed at any moment (kill -9) resumes from its last complete checkpoint; the loop yields to the event loop
 // after every step, so an abort signal (SIGINT/SIGTERM in the CLI) is seen within one step.
 // Numerical guard (see trainer.ts): events go to log.jsonl as {event: 'nonfinite', step, what, action}; with
 // nanPolicy 'rollback' the run returns to its last good checkpoint (kept in memory) with halved learning rates.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { initBackend } from '../backend/index.js';
 import { createDataset } from '../data/index.js';
 import { runtimeError, usageError } from '../errors.js';
@@ -19,6 +21,7 @@ import {
   DAMAGED_CHECKPOINT_DIR,
   hasCheckpoint,
   loadCheckpoint,
+  PREVIOUS_CHECKPOINT_DIR,
   saveCheckpoint,
 } from './checkpoint.js';
 import { configHash, loadConfigFile, type TrainConfig } from './config.js';
@@ -102,9 +105,57 @@ function makeDir(dir: string): void {
   }
 }
 
-/** Create (or, with resume, continue) the run in `opts.runDir` and train it up to `config.iterations`. */
+/**
+ * The config with its data files' paths absolute (resolved against the working directory, where createDataset
+ * reads them), so that the run's config.json lets it be resumed, sampled and evaluated from any directory.
+ */
+export function withAbsoluteDataPaths(config: TrainConfig): TrainConfig {
+  const { data } = config;
+  if (data.kind === 'images') return { ...config, data: { ...data, dir: resolve(data.dir) } };
+  if ((data.kind === 'mnist' || data.kind === 'stacked-mnist') && data.images && data.labels) {
+    return { ...config, data: { ...data, images: resolve(data.images), labels: resolve(data.labels) } };
+  }
+  return config;
+}
+
+/** The entries of a run directory that it needs to be resumed and read (outputs must never replace them). */
+const RUN_OWNED = new Set([
+  'config.json',
+  'log.jsonl',
+  CHECKPOINT_DIR,
+  PREVIOUS_CHECKPOINT_DIR,
+  DAMAGED_CHECKPOINT_DIR,
+]);
+
+/** Whether writing `path` would replace something the run in `runDir` needs (its config, log or checkpoints). */
+export function isRunOwnedPath(runDir: string, path: string): boolean {
+  const inside = relative(resolve(runDir), resolve(path));
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return false;
+  const first = inside.split(sep)[0];
+  return RUN_OWNED.has(first) || first.startsWith('.checkpoint');
+}
+
+/**
+ * Why resuming `runDir` from step 0 would throw training away: a checkpoint directory without its manifest (a
+ * save only ever renames complete directories into place, so this is damage, not an interrupted save), or null.
+ */
+function damagedCheckpointTrace(runDir: string): string | null {
+  for (const name of [CHECKPOINT_DIR, PREVIOUS_CHECKPOINT_DIR]) {
+    if (isNonEmptyDir(join(runDir, name))) return `${name}/ holds files but no manifest.json`;
+  }
+  return null;
+}
+
+/**
+ * Create (or, with resume, continue) the run in `opts.runDir` and train it up to `config.iterations`.
+ * Everything that can fail on the user's input (the config, backend, data, model, checkpoint and --iterations)
+ * is checked before the run directory is created, written or (with force) deleted, so a mistake loses nothing.
+ */
 export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions): Promise<TrainRunResult> {
   const runDir = resolve(opts.runDir);
+  if (existsSync(runDir) && !statSync(runDir).isDirectory()) {
+    throw usageError(`${runDir} is a file, not a run directory: choose another --out`);
+  }
   let resumed = false;
   if (opts.resume) {
     if (!existsSync(join(runDir, 'config.json'))) {
@@ -112,16 +163,28 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
     }
     const saved = loadConfigFile(join(runDir, 'config.json'));
     if (config === null) config = saved;
-    else if (configHash(config) !== configHash(saved)) {
+    else if (configHash(withAbsoluteDataPaths(config)) !== configHash(withAbsoluteDataPaths(saved))) {
       throw usageError(
         `--resume: the config differs from the one ${runDir} was trained with (only "iterations", "logEvery", "checkpointEvery", "backend", "nanPolicy", "nanLimit" and "workers" may change): resume without --config, or use --force to start over`,
       );
+    } else {
+      // The data paths as saved: the checkpoint's config hash has them (relative in runs made before
+      // config.json stored them absolute).
+      config = { ...config, data: saved.data };
     }
-    // A run killed before its first checkpoint starts again from step 0.
+    // A run killed before its first checkpoint starts again from step 0; a damaged one is not started over.
     resumed = hasCheckpoint(runDir);
-    if (!resumed) opts.onWarning?.(`--resume: ${runDir} has no checkpoint yet; starting it from step 0`);
+    if (!resumed) {
+      const damage = damagedCheckpointTrace(runDir);
+      if (damage) {
+        throw runtimeError(
+          `corrupt checkpoint: ${join(runDir, damage)}: refusing to start ${runDir} over from step 0 (restore the checkpoint, or use --force to start over)`,
+        );
+      }
+    }
   } else {
     if (config === null) throw usageError('missing --config FILE (required unless --resume)');
+    config = withAbsoluteDataPaths(config);
     if (isNonEmptyDir(runDir)) {
       if (!opts.force) {
         throw usageError(
@@ -131,11 +194,8 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
       if (!looksLikeRun(runDir)) {
         throw usageError(`--force: refusing to delete ${runDir}, which is not a dppgan run directory`);
       }
-      rmSync(runDir, { recursive: true, force: true });
     }
   }
-  makeDir(runDir);
-  writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const backend = await initBackend({ backend: config.backend });
   const trainer = new Trainer(config, { dataset: createDataset(config.data) });
   const workers = resolveWorkers(config, backend);
@@ -151,6 +211,11 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
           opts.onWarning?.(message);
         },
       });
+      if (data.step > config.iterations) {
+        throw usageError(
+          `--resume: ${runDir} has reached step ${data.step}, past --iterations ${config.iterations}: pass at least ${data.step}`,
+        );
+      }
       // Set a damaged checkpoint/ aside, so that the next save cannot demote it to checkpoint.prev/ over the
       // good one just loaded.
       if (fellBack && existsSync(join(runDir, CHECKPOINT_DIR))) {
@@ -160,8 +225,13 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
       await trainer.restoreCheckpoint(data);
       resumedFrom = trainer.step;
       if (config.nanPolicy === 'rollback') lastGood = data;
+    } else if (opts.resume) {
+      opts.onWarning?.(`--resume: ${runDir} has no checkpoint yet; starting it from step 0`);
     }
     if (config.nanPolicy === 'rollback') lastGood ??= await trainer.captureCheckpoint();
+    if (opts.force && !opts.resume && isNonEmptyDir(runDir)) rmSync(runDir, { recursive: true, force: true });
+    makeDir(runDir);
+    writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   } catch (error) {
     trainer.dispose();
     throw error;
@@ -194,7 +264,7 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
     trainer.onNonFinite?.({ event: 'nonfinite', step: trainer.step, what, action: 'stop' });
     trainer.dispose();
     throw runtimeError(
-      `training stopped at step ${trainer.step}: non-finite ${what} (${reason}); the last good checkpoint is in ${join(runDir, CHECKPOINT_DIR)}: lower the learning rates or check the data`,
+      `training stopped at step ${trainer.step}: non-finite ${what} (${reason}); ${savedStep >= 0 ? `the last good checkpoint (step ${savedStep}) is in ${join(runDir, CHECKPOINT_DIR)}` : 'no checkpoint was written yet'}: lower the learning rates or check the data`,
     );
   };
   const save = async () => {

@@ -430,7 +430,7 @@ export class Trainer {
     for (const event of events) this.onNonFinite?.(event);
     if (action === 'stop') {
       throw runtimeError(
-        `training stopped at step ${this.step}: non-finite ${faults.join(', ')} (${reason}; the update was not applied, so no NaN reached the weights): lower the learning rates, check the data, or set "nanPolicy" to "skip" or "rollback"`,
+        `training stopped at step ${this.step}: non-finite ${faults.join(', ')} (${reason}; the update was not applied, so no NaN reached the weights): lower the learning rates or check the data${nanPolicy === 'stop' ? ', or set "nanPolicy" to "skip" or "rollback"' : ''}`,
       );
     }
     return events;

@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -206,6 +207,9 @@ export function runOrder(tasks: BenchTask[]): BenchTask[] {
 /** The results files <out>/<stem>.{json,md,png}. */
 export function resultFiles(out: string, stem: string): { json: string; markdown: string; png: string } {
   const dir = resolve(out);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw usageError(`--out ${out} is a file, not a directory: choose another --out`);
+  }
   return {
     json: join(dir, `${stem}.json`),
     markdown: join(dir, `${stem}.md`),
@@ -602,5 +606,8 @@ export function requireExperimentsDirectory(dir: string): void {
     throw usageError(
       `experiments directory ${dir} does not exist: run the bench from a clone of the dppgan repository, or pass --experiments DIR`,
     );
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw usageError(`--experiments ${dir} is a file, not a directory of experiment configs`);
   }
 }

@@ -23,7 +23,7 @@ import {
   loadCliFeatureModel,
 } from '../feature-model.js';
 import { type CliIo, writeOutputFile } from '../io.js';
-import { integerOption, WEIGHTS_HELP, weightsOption } from '../options.js';
+import { checkSampleCount, integerOption, WEIGHTS_HELP, weightsOption } from '../options.js';
 
 interface EvalOptions extends FeatureModelCliOptions {
   run: string;
@@ -50,6 +50,11 @@ export function evalCommand(io: CliIo): Command {
     let classifier: ReturnType<typeof loadBenchClassifier> | null = null;
     try {
       const { dim, name } = trainer.dataset;
+      checkSampleCount(
+        '--samples',
+        opts.samples,
+        dim.reduce((a, b) => a * b, 1),
+      );
       const weights = generatorWeights(trainer, opts.weights);
       if (opts.featureModel !== undefined && dim.length !== 3) {
         throw usageError(

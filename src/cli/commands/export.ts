@@ -9,6 +9,7 @@ import {
   type ExportedNetwork,
   exportNetwork,
   type GeneratorWeights,
+  isRunOwnedPath,
   openRun,
 } from '../../train/index.js';
 import { generatorWeights, weightsLabel } from '../artifacts.js';
@@ -38,6 +39,11 @@ export function exportCommand(io: CliIo): Command {
     .action(async (opts: ExportOptions) => {
       if (opts.weights !== undefined && opts.what !== 'generator') {
         throw usageError(`--weights picks generator weights; it does not apply to --what ${opts.what}`);
+      }
+      if (isRunOwnedPath(opts.run, opts.out)) {
+        throw usageError(
+          `--out ${opts.out} is inside the checkpoints of the run ${opts.run}: choose another --out`,
+        );
       }
       const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
       try {

@@ -7,10 +7,10 @@ import { extname } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { Random } from '../../random.js';
-import { type GeneratorWeights, openRun } from '../../train/index.js';
+import { type GeneratorWeights, isRunOwnedPath, openRun } from '../../train/index.js';
 import { evaluate, generatorWeights, samplesPng, weightsLabel } from '../artifacts.js';
 import { type CliIo, writeOutputFile } from '../io.js';
-import { integerOption, WEIGHTS_HELP, weightsOption } from '../options.js';
+import { checkSampleCount, integerOption, WEIGHTS_HELP, weightsOption } from '../options.js';
 
 const FORMATS = ['.json', '.csv', '.png'];
 
@@ -41,10 +41,16 @@ export function sampleCommand(io: CliIo): Command {
           `--out ${opts.out}: expected a file ending in ${FORMATS.join(', ')}, got "${format || 'no extension'}"`,
         );
       }
+      if (isRunOwnedPath(opts.run, opts.out)) {
+        throw usageError(
+          `--out ${opts.out} would replace a file the run ${opts.run} needs (its config.json, log.jsonl or a checkpoint): choose another --out`,
+        );
+      }
       const trainer = await openRun(opts.run, (message) => io.err(`dppgan: warning: ${message}`));
       try {
         const weights = generatorWeights(trainer, opts.weights);
         const d = trainer.dataset.dim.reduce((a, b) => a * b, 1);
+        checkSampleCount('--n', opts.n, d);
         let bytes: string | Buffer;
         if (format === '.png') {
           const png = samplesPng(

@@ -3,8 +3,8 @@
 // SIGINT (Ctrl-C) / SIGTERM stop after the current step with a checkpoint saved and exit 130 / 143; a second
 // one kills at once. `--resume` continues bit-exactly. Warnings (checkpoint fallback, numerical-guard events)
 // go to stderr as one line each.
-import { writeFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { usageError } from '../../errors.js';
 import { loadConfigFile, parseConfig, type TrainConfig, trainRun } from '../../train/index.js';
@@ -50,6 +50,10 @@ export function trainCommand(io: CliIo): Command {
     )
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--force', 'delete an existing run in --out and start over')
+    .addHelpText(
+      'after',
+      '\nConfig keys, defaults and examples: docs/configuration.md; ready-made configs: experiments/.',
+    )
     .action(async (opts: TrainOptions) => {
       if (opts.resume && opts.force) throw usageError('--resume and --force exclude each other: pick one');
       if (!opts.config && !opts.resume) throw usageError('missing --config FILE (required unless --resume)');
@@ -65,6 +69,9 @@ export function trainCommand(io: CliIo): Command {
         config = loadConfigFile(opts.config, overrides);
       } else if (opts.seed !== undefined || opts.iterations !== undefined || opts.workers !== undefined) {
         // Resuming from the run's own config.json; --iterations may extend it.
+        if (!existsSync(join(runDir, 'config.json'))) {
+          throw usageError(`--resume: ${resolve(runDir)} holds no run to resume (start it without --resume)`);
+        }
         const saved = loadConfigFile(join(runDir, 'config.json'));
         if (opts.seed !== undefined && opts.seed !== saved.seed) {
           throw usageError(
