@@ -91,7 +91,7 @@ function table(rows: DemoRow[]): string[] {
 export function demoCommand(io: CliIo): Command {
   return new Command('demo')
     .description('Grid mixture: plain GAN vs GDPP-GAN side by side (modes, HQ%, scatter plots, report.md)')
-    .option('--out <dir>', 'output directory', 'dppgan-demo')
+    .option('--out <dir>', 'output directory (a previous demo there is replaced)', 'dppgan-demo')
     .option('--iterations <n>', `training steps per model (default ${DEMO_ITERATIONS})`, integerOption(1))
     .option('--seed <n>', 'seed of both runs', integerOption(0), 1)
     .action(async (opts: { out: string; iterations?: number; seed: number }) => {
