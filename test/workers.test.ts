@@ -13,7 +13,7 @@ import { DppganError } from '../src/errors.js';
 import { Random } from '../src/random.js';
 import { loadCheckpoint, parseConfig, Trainer, trainRun } from '../src/train/index.js';
 import { ParallelTrainer } from '../src/train/parallel/parallel-trainer.js';
-import { resolveWorkers } from '../src/train/parallel/workers.js';
+import { oversubscriptionWarning, resolveWorkers } from '../src/train/parallel/workers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'dppgan-workers-'));
 beforeAll(async () => {
@@ -410,5 +410,14 @@ describe("'auto'", () => {
     expect(resolveWorkers(toyConfig(), 'wasm', 16)).toBe(1);
     expect(() => toyConfig({ workers: 65 })).toThrow(/"workers": expected at most "batchSize" \(64\)/);
     expect(() => toyConfig({ workers: 'all' })).toThrow(/"workers": expected a positive integer or "auto"/);
+  });
+
+  it('more threads than cores get a one-line warning; as many or fewer, none', () => {
+    expect(oversubscriptionWarning(2, 2)).toBeNull();
+    expect(oversubscriptionWarning(1, 16)).toBeNull();
+    expect(oversubscriptionWarning(8, 2)).toBe(
+      '8 worker threads on 2 cores: threads will share cores and each step gets slower; at most 2 pay off here',
+    );
+    expect(oversubscriptionWarning(2, 1)).toMatch(/^2 worker threads on 1 core: /);
   });
 });

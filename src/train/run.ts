@@ -28,7 +28,7 @@ import { configHash, loadConfigFile, type TrainConfig } from './config.js';
 import { type LogRecord, RunLogger } from './logger.js';
 import { ParallelTrainer } from './parallel/parallel-trainer.js';
 import { WorkerThreadError } from './parallel/pool.js';
-import { resolveWorkers } from './parallel/workers.js';
+import { oversubscriptionWarning, resolveWorkers } from './parallel/workers.js';
 import { type NonFiniteEvent, type StepStats, Trainer } from './trainer.js';
 
 /** Options of `trainRun`. */
@@ -199,6 +199,8 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
   const backend = await initBackend({ backend: config.backend });
   const trainer = new Trainer(config, { dataset: createDataset(config.data) });
   const workers = resolveWorkers(config, backend);
+  const crowded = oversubscriptionWarning(workers);
+  if (crowded) opts.onWarning?.(crowded);
   let resumedFrom: number | undefined;
   // The last good checkpoint, kept in memory for nanPolicy 'rollback'.
   let lastGood: CheckpointData | undefined;

@@ -21,3 +21,9 @@ export function resolveWorkers(config: TrainConfig, backend: string, cores = ava
   if (backend === 'tensorflow' || !PARALLEL_MODELS.includes(config.model)) return 1;
   return Math.max(1, Math.min(cores, Math.floor(config.batchSize / MIN_AUTO_SHARD)));
 }
+
+/** The one-line warning for more worker threads than cores (they would share cores and slow each other), or null. */
+export function oversubscriptionWarning(workers: number, cores = availableParallelism()): string | null {
+  if (workers <= cores) return null;
+  return `${workers} worker threads on ${cores} core${cores === 1 ? '' : 's'}: threads will share cores and each step gets slower; at most ${cores} pay off here`;
+}
