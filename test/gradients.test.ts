@@ -3,7 +3,7 @@
 // gradient of a gradient; the reference differentiates an exact float64 h(W) numerically (central differences).
 // Relative error = max|tfjs − reference| / max|reference| ≤ 1e-3.
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { randomNormal, relativeError } from './helpers/numeric.js';
 
@@ -258,6 +258,23 @@ for (const backend of ['wasm', 'cpu'] as const) {
       }
     });
 
+    it('first-order gradient of Σc·softmax(z) (the saved-output branch of the override) matches float64', () => {
+      const rows = 4;
+      const z = randomNormal(rows * K, 98, 1.5);
+      const c = randomNormal(K, 97);
+      const softmax = ACTIVATIONS.find((a) => a.name === 'softmax')!;
+      const got = tf.tidy(() =>
+        tf
+          .grad((t: tf.Tensor) => softmax.apply(t as tf.Tensor2D, tf.tensor1d(c)))(tf.tensor2d(z, [rows, K]))
+          .dataSync(),
+      );
+      const c64 = Float64Array.from(c);
+      const expected = Array.from({ length: rows }, (_, r) =>
+        softmax.dfdz(Array.from(z.subarray(r * K, (r + 1) * K)), c64),
+      ).flat();
+      expect(relativeError(got, expected)).toBeLessThanOrEqual(1e-5);
+    });
+
     it('comparisons have a zero gradient; tensors do not leak through the overrides', () => {
       const before = tf.memory().numTensors;
       const g = tf.tidy(() => {
@@ -269,8 +286,98 @@ for (const backend of ['wasm', 'cpu'] as const) {
       expect(g).toEqual([0, 1, 4]);
       expect(tf.memory().numTensors).toBe(before);
     });
+
+    it('every comparison and logical op has a zero gradient (stock tfjs has none, so tf.grad would throw)', () => {
+      const values = [-1.5, -0.2, 0.3, 0.7, 2];
+      type Mask = (t: tf.Tensor) => tf.Tensor;
+      const masks: [string, Mask, (t: number) => boolean][] = [
+        ['Greater', (t) => tf.greater(t, 0.3), (t) => t > 0.3],
+        ['GreaterEqual', (t) => tf.greaterEqual(t, 0.3), (t) => t >= 0.3],
+        ['Less', (t) => tf.less(t, 0.3), (t) => t < 0.3],
+        ['LessEqual', (t) => tf.lessEqual(t, 0.3), (t) => t <= 0.3],
+        ['Equal', (t) => tf.equal(t, tf.scalar(0.3)), (t) => Math.fround(t) === Math.fround(0.3)],
+        ['NotEqual', (t) => tf.notEqual(t, tf.scalar(0.3)), (t) => Math.fround(t) !== Math.fround(0.3)],
+        ['LogicalAnd', (t) => tf.logicalAnd(tf.greater(t, 0), tf.less(t, 1)), (t) => t > 0 && t < 1],
+        ['LogicalOr', (t) => tf.logicalOr(tf.less(t, 0), tf.greater(t, 1)), (t) => t < 0 || t > 1],
+        ['LogicalNot', (t) => tf.logicalNot(tf.greater(t, 0)), (t) => !(t > 0)],
+      ];
+      for (const [name, mask, expected] of masks) {
+        const g = tf.tidy(() =>
+          tf
+            .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.cast(mask(t), 'float32'), tf.square(t))))(
+              tf.tensor1d(values),
+            )
+            .dataSync(),
+        );
+        // d/dt [mask(t)·t²] = 2t·mask(t): the mask itself contributes nothing.
+        const want = values.map((t) => (expected(t) ? 2 * Math.fround(t) : 0));
+        expect(Array.from(g), name).toEqual(want.map((w) => Math.fround(w)));
+      }
+    });
   });
 }
+
+describe('LogSoftmax gradient override (for a backend that runs a LogSoftmax kernel)', () => {
+  // No backend in this package has the kernel (tf.logSoftmax is a customGrad of other ops), so the test gives the
+  // cpu backend one, computed in plain JS, and calls it through the engine as such a backend's op would.
+  const logSoftmaxKernel: tf.KernelFunc = ({ inputs, backend }) => {
+    const { logits } = inputs as { logits: tf.TensorInfo };
+    const cpu = backend as unknown as {
+      readSync(id: unknown): Float32Array;
+      makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
+    };
+    const z = cpu.readSync(logits.dataId);
+    const n = logits.shape[logits.shape.length - 1];
+    const out = new Float32Array(z.length);
+    for (let r = 0; r < z.length / n; r++) {
+      const row = Array.from(z.subarray(r * n, (r + 1) * n));
+      const m = Math.max(...row);
+      const lse = m + Math.log(row.reduce((a, t) => a + Math.exp(t - m), 0));
+      for (let j = 0; j < n; j++) out[r * n + j] = row[j] - lse;
+    }
+    return cpu.makeTensorInfo(logits.shape, 'float32', out);
+  };
+  const logSoftmax = (z: tf.Tensor) =>
+    tf.engine().runKernel('LogSoftmax', { logits: z }, { axis: -1 }) as tf.Tensor;
+  const act: Activation = {
+    name: 'LogSoftmax kernel',
+    apply: (z, c) => tf.sum(tf.mul(logSoftmax(z), c)),
+    dfdz: (z, c) => {
+      const p = softmax64(z);
+      const sc = c.reduce((a, b) => a + b, 0);
+      return p.map((pj, j) => c[j] - pj * sc);
+    },
+  };
+
+  beforeAll(async () => {
+    await initBackend({ backend: 'cpu' });
+    tf.registerKernel({ kernelName: 'LogSoftmax', backendName: 'cpu', kernelFunc: logSoftmaxKernel });
+  });
+  afterAll(async () => {
+    tf.unregisterKernel('LogSoftmax', 'cpu');
+    await initBackend({ backend: 'wasm' });
+  });
+
+  it('first order (from the saved output) matches float64', () => {
+    const rows = 3;
+    const z = randomNormal(rows * K, 61, 1.5);
+    const c = randomNormal(K, 62);
+    const got = tf.tidy(() =>
+      tf
+        .grad((t: tf.Tensor) => act.apply(t as tf.Tensor2D, tf.tensor1d(c)))(tf.tensor2d(z, [rows, K]))
+        .dataSync(),
+    );
+    const c64 = Float64Array.from(c);
+    const expected = Array.from({ length: rows }, (_, r) =>
+      act.dfdz(Array.from(z.subarray(r * K, (r + 1) * K)), c64),
+    ).flat();
+    expect(relativeError(got, expected)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('second order (from the saved input) matches float64 finite differences', () => {
+    for (const seed of [63, 67]) expect(secondOrderCase(act, seed)).toBeLessThanOrEqual(TOL);
+  });
+});
 
 describe('FusedBatchNorm gradient override', () => {
   it('matches batch norm written with primitive ops (all inputs, through moments), wasm and cpu', async () => {
@@ -296,6 +403,72 @@ describe('FusedBatchNorm gradient override', () => {
     const reference = await gradients('cpu', false);
     expect(relativeError(await gradients('cpu', true), reference)).toBeLessThanOrEqual(1e-5);
     expect(relativeError(await gradients('wasm', true), reference)).toBeLessThanOrEqual(1e-5);
+    await initBackend({ backend: 'wasm' });
+  });
+
+  /** Σ r ⊙ y², y = batch norm of x [n, channels] over its rows with scale γ and offset β, in float64. */
+  function batchNormLoss64(
+    x: Float64Array,
+    r: Float32Array,
+    channels: number,
+    gamma: Float64Array,
+    beta: Float64Array,
+  ): number {
+    const n = x.length / channels;
+    let total = 0;
+    for (let c = 0; c < channels; c++) {
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += x[i * channels + c];
+      mean /= n;
+      let variance = 0;
+      for (let i = 0; i < n; i++) variance += (x[i * channels + c] - mean) ** 2;
+      variance /= n;
+      for (let i = 0; i < n; i++) {
+        const normalised = (x[i * channels + c] - mean) / Math.sqrt(variance + 1e-3);
+        const y = normalised * gamma[c] + beta[c];
+        total += r[i * channels + c] * y * y;
+      }
+    }
+    return total;
+  }
+
+  it.each(['wasm', 'cpu'] as const)('matches float64 finite differences (%s)', async (backend) => {
+    await initBackend({ backend });
+    const shape: [number, number, number, number] = [3, 3, 2, 3];
+    const size = 3 * 3 * 2 * 3;
+    const channels = 3;
+    const x = randomNormal(size, 131);
+    const gamma = randomNormal(channels, 132);
+    const beta = randomNormal(channels, 133);
+    const r = randomNormal(size, 134);
+    // With scale and offset: tfjs 4.22 cannot differentiate a batchNorm lacking either (stock gradient too).
+    const loss = (xt: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(xt, [0, 1, 2]);
+      const y = tf.batchNorm(xt as tf.Tensor4D, mean, variance, b as tf.Tensor1D, g as tf.Tensor1D, 1e-3);
+      return tf.sum(tf.mul(tf.square(y), tf.tensor(r, shape)));
+    };
+    const withParams = tf.tidy(() => {
+      const grads = tf.grads((xt: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => loss(xt, g, b))([
+        tf.tensor4d(x, shape),
+        tf.tensor1d(gamma),
+        tf.tensor1d(beta),
+      ]);
+      return tf.concat(grads.map((t) => tf.reshape(t, [-1]))).dataSync();
+    });
+    const all = Float64Array.from([...x, ...gamma, ...beta]);
+    const reference = numericGradient(
+      (p) =>
+        batchNormLoss64(
+          p.subarray(0, size),
+          r,
+          channels,
+          p.subarray(size, size + channels),
+          p.subarray(size + channels),
+        ),
+      all,
+      1e-6,
+    );
+    expect(relativeError(withParams, reference)).toBeLessThanOrEqual(TOL);
     await initBackend({ backend: 'wasm' });
   });
 });

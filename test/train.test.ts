@@ -2,11 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createDataset } from '../src/data/index.js';
+import { createDataset, type Dataset } from '../src/data/index.js';
 import { ADVERSARIAL_LOSS_NAMES } from '../src/losses/index.js';
 import { buildGan, orthogonalMatrix } from '../src/nn/index.js';
 import { Random } from '../src/random.js';
-import { LIPSCHITZ_NAMES, learningRateFactor, readLog, Trainer, trainRun } from '../src/train/index.js';
+import {
+  LIPSCHITZ_NAMES,
+  learningRateFactor,
+  parseConfig,
+  readLog,
+  Trainer,
+  trainRun,
+} from '../src/train/index.js';
 import { toyConfig, wasmScratch } from './helpers/toy-run.js';
 
 const scratch = wasmScratch('train');
@@ -132,19 +139,58 @@ describe('Trainer', () => {
     trainer.dispose();
   });
 
-  it('keeps the tensor count flat over steps (no leaks), both schedules', () => {
-    for (const schedule of ['simultaneous', 'alternating']) {
-      const config = toyConfig({ gdpp: { weight: 1 }, lipschitz: 'spectral-norm', schedule });
+  it('keeps the tensor count flat over steps (no leaks), both schedules, every Lipschitz control', () => {
+    const variants = [
+      { schedule: 'simultaneous', lipschitz: 'spectral-norm' },
+      { schedule: 'alternating', lipschitz: 'spectral-norm' },
+      { schedule: 'alternating', lipschitz: 'gradient-penalty', loss: 'wasserstein', nDis: 2 },
+      { schedule: 'simultaneous', lipschitz: 'weight-clip', loss: 'wasserstein' },
+    ];
+    for (const variant of variants) {
+      const config = toyConfig({ gdpp: { weight: 1 }, ...variant });
       const trainer = new Trainer(config, { dataset: createDataset(config.data) });
       trainer.trainStep(); // Adam creates its moment variables on the first step
       const count = tf.memory().numTensors;
       for (let i = 0; i < 5; i++) trainer.trainStep();
       trainer.generate(10, new Random(1));
       trainer.sigmaEstimates();
-      expect(tf.memory().numTensors).toBe(count);
+      expect(tf.memory().numTensors, JSON.stringify(variant)).toBe(count);
       trainer.dispose();
     }
   });
+
+  it.each(['dcgan-smnist', 'sn-cnn'])(
+    'keeps the tensor count flat over steps with the image model %s',
+    (model) => {
+      // sn-cnn on random 8×8 RGB images (any square size divisible by 8), dcgan-smnist on Stacked-MNIST.
+      const noise: Dataset = {
+        dim: [8, 8, 3],
+        name: 'noise-8x8',
+        sampleArray: (n, random) => Float32Array.from({ length: n * 192 }, () => random.uniform()),
+        sample: (n, random) => tf.tensor2d(noise.sampleArray(n, random), [n, 192]),
+      };
+      const config = parseConfig(
+        {
+          data: model === 'sn-cnn' ? { kind: 'images', dir: 'unused' } : { kind: 'stacked-mnist' },
+          model,
+          batchSize: 4,
+          gdpp: { weight: 1 },
+          lipschitz: 'spectral-norm',
+          backend: 'wasm',
+          workers: 1,
+        },
+        't',
+      );
+      const dataset = model === 'sn-cnn' ? noise : createDataset(config.data);
+      const trainer = new Trainer(config, { dataset });
+      trainer.trainStep(); // Adam creates its moment variables on the first step
+      const count = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) trainer.trainStep();
+      trainer.generate(4, new Random(1));
+      expect(tf.memory().numTensors).toBe(count);
+      trainer.dispose();
+    },
+  );
 
   it('the same seed gives the same weights; another seed different ones', () => {
     const run = (seed: number) => {

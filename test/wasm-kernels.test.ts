@@ -5,10 +5,25 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
-import { conv2DBackpropInputSubPixel } from '../src/backend/kernels/conv.js';
+import { ADAM_UPDATE, adamUpdate } from '../src/backend/kernels/adam.js';
+import {
+  conv2DBackpropFilter,
+  conv2DBackpropInput,
+  conv2DBackpropInputSubPixel,
+} from '../src/backend/kernels/conv.js';
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from '../src/backend/kernels/depthwise.js';
+import { identity, tanh } from '../src/backend/kernels/elementwise.js';
+import { batchMatMul, fusedMatMul } from '../src/backend/kernels/matmul.js';
+import { mean, sum } from '../src/backend/kernels/reduce.js';
+import { unsortedSegmentSum } from '../src/backend/kernels/segment.js';
 import { address, simdKernels } from '../src/backend/kernels/simd/kernels.js';
 import { KERNELS_SOURCE_SHA256 } from '../src/backend/kernels/simd/kernels-bytes.js';
 import type { WasmBackend } from '../src/backend/kernels/wasm-util.js';
+import {
+  registerWasmKernels,
+  unregisterWasmKernels,
+  WASM_KERNEL_NAMES,
+} from '../src/backend/wasm-kernels.js';
 import { randomNormal, relativeError, runOn } from './helpers/numeric.js';
 
 const TOL = 1e-5;
@@ -218,6 +233,24 @@ describe('BatchMatMul and _FusedMatMul match cpu', () => {
       [64, 128],
       [128, 96],
     ],
+    // One operand broadcast over the other's batch, big enough for the per-batch split (≥ 4,096 multiply-adds).
+    [
+      [1, 20, 30],
+      [4, 30, 25],
+    ],
+    [
+      [3, 21, 30],
+      [1, 30, 25],
+    ],
+    // With transposeA: output rows ≤ columns / 4, the (bᵀ·a)ᵀ swap route (a dense layer's weight gradient).
+    [
+      [2, 512],
+      [512, 128],
+    ],
+    [
+      [3, 40],
+      [40, 13],
+    ],
   ];
   const transposeShape = (s: number[], t: boolean) =>
     t ? [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]] : s;
@@ -268,6 +301,18 @@ describe('UnsortedSegmentSum matches cpu', () => {
       tf.unsortedSegmentSum(tf.tensor3d(x, [12, 3, 2]), tf.tensor1d(ids, 'int32'), 4),
     );
     expect(err).toBeLessThanOrEqual(TOL);
+  });
+
+  it('int32 x (exact sums)', async () => {
+    const values = Array.from({ length: 30 * 3 }, (_, i) => ((i * 7919) % 23) - 11);
+    const ids = Array.from({ length: 30 }, (_, i) => (i * 13) % 7);
+    const run = () =>
+      tf.unsortedSegmentSum(tf.tensor2d(values, [30, 3], 'int32'), tf.tensor1d(ids, 'int32'), 7);
+    const [wasm] = await runOn('wasm', run);
+    const [cpu] = await runOn('cpu', run);
+    expect(wasm.shape).toEqual([7, 3]);
+    expect(Array.from(cpu.values).some((v) => v !== 0)).toBe(true);
+    expect(Array.from(wasm.values)).toEqual(Array.from(cpu.values));
   });
 
   it('the gradient of gather (an embedding lookup)', async () => {
@@ -402,5 +447,49 @@ describe('SIMD transpose (the transposed-matmul paths) is an exact copy', () => 
           if (!Object.is(got[(b * cols + j) * rows + i], values[(b * rows + i) * cols + j])) wrong++;
     expect(wrong).toBe(0);
     tf.dispose([x, y]);
+  });
+});
+
+describe("the kernels these tests compare are dppgan's (not stock wasm ones that would pass as well)", () => {
+  const ours: Record<string, unknown> = {
+    Conv2DBackpropFilter: conv2DBackpropFilter,
+    Conv2DBackpropInput: conv2DBackpropInput,
+    DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
+    DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
+    BatchMatMul: batchMatMul,
+    _FusedMatMul: fusedMatMul,
+    UnsortedSegmentSum: unsortedSegmentSum,
+    Tanh: tanh,
+    Identity: identity,
+    Sum: sum,
+    Mean: mean,
+    [ADAM_UPDATE]: adamUpdate,
+  };
+
+  it('initBackend registers every one of them on wasm', async () => {
+    await initBackend({ backend: 'wasm' });
+    expect([...WASM_KERNEL_NAMES].sort()).toEqual(Object.keys(ours).sort());
+    for (const name of WASM_KERNEL_NAMES)
+      expect(tf.getKernel(name, 'wasm')?.kernelFunc, name).toBe(ours[name]);
+  });
+
+  it('unregisterWasmKernels restores the stock kernels (removing those stock wasm lacks); registering again is idempotent', async () => {
+    await initBackend({ backend: 'wasm' });
+    try {
+      unregisterWasmKernels();
+      for (const name of WASM_KERNEL_NAMES)
+        expect(tf.getKernel(name, 'wasm')?.kernelFunc, name).not.toBe(ours[name]);
+      for (const missing of ['Conv2DBackpropFilter', 'UnsortedSegmentSum', ADAM_UPDATE]) {
+        expect(tf.getKernel(missing, 'wasm'), missing).toBeUndefined();
+      }
+      for (const replaced of ['Conv2DBackpropInput', 'BatchMatMul', 'Tanh', 'Sum']) {
+        expect(tf.getKernel(replaced, 'wasm'), replaced).toBeDefined();
+      }
+    } finally {
+      registerWasmKernels();
+      registerWasmKernels();
+    }
+    for (const name of WASM_KERNEL_NAMES)
+      expect(tf.getKernel(name, 'wasm')?.kernelFunc, name).toBe(ours[name]);
   });
 });

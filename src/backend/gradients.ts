@@ -105,7 +105,8 @@ function zeroGradient(kernelName: string, inputs: string[]): tf.GradConfig {
     gradFunc: (_dy, saved: Saved) => {
       const grads: GradMap = {};
       inputs.forEach((name, i) => {
-        grads[name] = () => tf.zerosLike(saved[i]);
+        // float32 whatever the input's dtype: the engine rejects a bool gradient (LogicalAnd/Or/Not inputs).
+        grads[name] = () => tf.zeros(saved[i].shape, 'float32');
       });
       return grads;
     },
@@ -142,7 +143,10 @@ const fusedBatchNormGrad: tf.GradConfig = {
     const epsilon = (attrs?.['varianceEpsilon'] as number | undefined) ?? 0.001;
     const paramShape = mean.shape;
     const rstd = tf.rsqrt(tf.add(variance, epsilon));
-    const gain = scale == null ? rstd : tf.mul(rstd, scale);
+    // `scale` (and `offset`) are always there: tfjs 4.22 cannot differentiate a batch norm lacking either (its
+    // engine clones every input named in inputsToSave and walks every input of the tape node; the stock gradient
+    // fails the same way), and dppgan's batch-norm layers have both.
+    const gain = tf.mul(rstd, scale);
     const sumDy = sumTo(g, paramShape);
     const sumDyCentered = sumTo(tf.mul(g, tf.sub(x, mean)), paramShape);
     return {
