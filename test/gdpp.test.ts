@@ -26,10 +26,13 @@ function gradientError(b: number, d: number, opts: GdppOptions, count: number, s
   const real = features(b, d, seed + 1);
   const g = gdppLoss64(fake, real, b, d, opts).gradient();
   const r = seededSignedUniform(seed + 2);
-  const indices =
-    count >= b * d
-      ? Array.from({ length: b * d }, (_, i) => i)
-      : Array.from({ length: count }, () => Math.floor(((r() + 1) / 2) * b * d));
+  // `count` distinct entries (a partial Fisher–Yates shuffle), or all of them
+  const indices = Array.from({ length: b * d }, (_, i) => i);
+  for (let i = 0; i < Math.min(count, b * d); i++) {
+    const j = i + Math.min(b * d - i - 1, Math.floor(((r() + 1) / 2) * (b * d - i)));
+    [indices[i], indices[j]] = [indices[j], indices[i]];
+  }
+  indices.length = Math.min(count, b * d);
   const h = 1e-6;
   let maxErr = 0;
   let maxFd = 0;
@@ -56,6 +59,10 @@ describe('gdppLoss gradient vs central finite differences (Float64)', () => {
     [16, 16, 10_000],
     [64, 4096, 24],
     [32, 8, 10_000], // d < B: the Gram path
+    // odd sizes, every entry: the Gram path (d < B) twice, the kernel path once
+    [7, 5, 10_000],
+    [9, 13, 10_000],
+    [5, 3, 10_000],
   ];
   for (const [b, d, count] of cases) {
     it(`(B, d) = (${b}, ${d}): official options, signInvariant, and a heavy magnitude weight`, () => {
@@ -64,6 +71,78 @@ describe('gdppLoss gradient vs central finite differences (Float64)', () => {
       expect(gradientError(b, d, { magnitudeWeight: 1 }, Math.min(count, 64), b + d + 13)).toBeLessThan(1e-3);
     });
   }
+});
+
+describe('gdppLoss gradient at (B, d) = (64, 4096): one full row', () => {
+  // Row i of hFake enters the loss only through L = φφᵀ, i.e. through φ_i·φ_j (j = 1..B) and ‖h_i‖: a step
+  // δ ⟂ span{h_1..h_B} changes none of them to first order, so the exact gradient row lies in that B-dimensional
+  // span. B directional finite differences along an orthonormal basis q_1..q_B of the span therefore give the
+  // whole finite-difference row, Σ_j fd_j·q_j, which is compared with all d entries of the analytic row (also
+  // catching any analytic component outside the span); one step out of the span checks the premise (fd ≈ 0).
+  it('all 4096 entries of a row match B directional central finite differences (Float64)', () => {
+    const b = 64;
+    const d = 4096;
+    const row = 37;
+    const fake = features(b, d, 71);
+    const real = features(b, d, 72);
+    const g = gdppLoss64(fake, real, b, d)
+      .gradient()
+      .slice(row * d, row * d + d);
+    // with the Lorentzian off (gapTolerance 0) the analytic row is exact, not exact to (ε/Δ)²: a tighter check
+    const exact = gdppLoss64(fake, real, b, d, { gapTolerance: 0 })
+      .gradient()
+      .slice(row * d, row * d + d);
+    // orthonormal basis of span{h_j}: modified Gram–Schmidt, applied twice
+    const basis: Float64Array[] = [];
+    const orthogonalise = (x: Float64Array): Float64Array => {
+      for (let pass = 0; pass < 2; pass++) {
+        for (const q of basis) {
+          let dot = 0;
+          for (let k = 0; k < d; k++) dot += q[k] * x[k];
+          for (let k = 0; k < d; k++) x[k] -= dot * q[k];
+        }
+      }
+      let norm = 0;
+      for (let k = 0; k < d; k++) norm += x[k] * x[k];
+      norm = Math.sqrt(norm);
+      for (let k = 0; k < d; k++) x[k] /= norm;
+      return x;
+    };
+    for (let j = 0; j < b; j++) basis.push(orthogonalise(fake.slice(j * d, j * d + d)));
+    const step = 1e-5;
+    const directional = (q: Float64Array): number => {
+      const plus = Float64Array.from(fake);
+      const minus = Float64Array.from(fake);
+      for (let k = 0; k < d; k++) {
+        plus[row * d + k] += step * q[k];
+        minus[row * d + k] -= step * q[k];
+      }
+      return (gdppLoss64(plus, real, b, d).loss - gdppLoss64(minus, real, b, d).loss) / (2 * step);
+    };
+    const fdRow = new Float64Array(d);
+    for (const q of basis) {
+      const fd = directional(q);
+      for (let k = 0; k < d; k++) fdRow[k] += fd * q[k];
+    }
+    let maxErr = 0;
+    let maxErrExact = 0;
+    let maxFd = 0;
+    for (let k = 0; k < d; k++) {
+      maxErr = Math.max(maxErr, Math.abs(g[k] - fdRow[k]));
+      maxErrExact = Math.max(maxErrExact, Math.abs(exact[k] - fdRow[k]));
+      maxFd = Math.max(maxFd, Math.abs(fdRow[k]));
+    }
+    expect(maxFd).toBeGreaterThan(1e-4);
+    // measured: ~6e-6 with the default gapTolerance 1e-6 (its (ε/Δ)² for this batch's closest pairs), ~2e-8 without
+    expect(maxErr / maxFd).toBeLessThan(1e-4);
+    expect(maxErrExact / maxFd).toBeLessThan(1e-6);
+    // the premise: a random direction orthogonal to the span changes the loss only to second order
+    const r = seededSignedUniform(73);
+    const outside = orthogonalise(Float64Array.from({ length: d }, () => r()));
+    let gNorm = 0;
+    for (let k = 0; k < d; k++) gNorm += g[k] * g[k];
+    expect(Math.abs(directional(outside))).toBeLessThan(1e-6 * Math.sqrt(gNorm));
+  });
 });
 
 describe('d < B: the d×d Gram path equals the B×B kernel path', () => {
@@ -197,6 +276,39 @@ describe('gdppLoss op', () => {
     expect(() => tf.grad((r: tf.Tensor) => gdppLoss(fake, r as tf.Tensor2D))(real)).toThrow(
       /Cannot compute gradient/,
     );
+  });
+
+  it("the op's gradient (wasm, float32 products) matches Float64 finite differences at odd (B, d)", () => {
+    for (const [b, d] of [
+      [7, 5],
+      [9, 13],
+      [5, 3],
+    ]) {
+      const fakeData = features(b, d, 50 + b);
+      const realData = features(b, d, 60 + d);
+      const real = tf.tensor2d(Float32Array.from(realData), [b, d]);
+      const grad = tf.grad((f: tf.Tensor) => tf.mul(2.5, gdppLoss(f as tf.Tensor2D, real)));
+      const fake = tf.tensor2d(Float32Array.from(fakeData), [b, d]);
+      const gFake = grad(fake);
+      const got = gFake.dataSync();
+      tf.dispose([real, fake, gFake]);
+      expect(got.length).toBe(b * d);
+      const h = 1e-6;
+      let maxErr = 0;
+      let maxFd = 0;
+      for (let i = 0; i < b * d; i++) {
+        const plus = Float64Array.from(fakeData);
+        const minus = Float64Array.from(fakeData);
+        plus[i] += h;
+        minus[i] -= h;
+        const fd = (gdppLoss64(plus, realData, b, d).loss - gdppLoss64(minus, realData, b, d).loss) / (2 * h);
+        maxErr = Math.max(maxErr, Math.abs(got[i] - 2.5 * fd));
+        maxFd = Math.max(maxFd, Math.abs(2.5 * fd));
+      }
+      expect(maxFd, `(${b}, ${d})`).toBeGreaterThan(1e-3);
+      // measured ≤ 9e-7 (float32 products and output)
+      expect(maxErr / maxFd, `(${b}, ${d})`).toBeLessThan(1e-5);
+    }
   });
 
   it('optimising a collapsed fake batch with Adam lowers the loss, finite at every step, no tensor growth', () => {

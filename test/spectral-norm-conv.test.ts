@@ -71,69 +71,142 @@ describe("SpectralNormalization mode 'conv-exact'", () => {
     sn.dispose();
   });
 
-  it('its gradient matches Float64 finite differences of ⟨G, W⟩ / ‖conv_W‖₂ (and the σ-frozen one does not)', () => {
-    const input: [number, number, number] = [5, 5, 2];
-    const kshape: [number, number, number, number] = [3, 3, 2, 3];
-    const kernel = tf.variable(tf.randomNormal(kshape, 0, 0.5, 'float32', 6)) as tf.Variable<tf.Rank.R4>;
-    const n = input[0] * input[1] * input[2];
-    // Which kernel entry sits where in the conv's dense matrix: convolve basis vectors with a kernel of markers.
-    const markers = tf.tidy(() => {
-      const marked = tf.reshape(tf.range(1, kernel.size + 1), kshape) as tf.Tensor4D;
-      const basis = tf.reshape(tf.eye(n), [n, ...input]) as tf.Tensor4D;
-      return tf.conv2d(basis, marked, 2, 'same');
+  interface GradientCase {
+    name: string;
+    input: [number, number, number];
+    /** [kh, kw, in, out] for Conv2D, [kh, kw, out, in] for Conv2DTranspose */
+    kernel: [number, number, number, number];
+    strides: number;
+    padding: 'same' | 'valid';
+    transpose: boolean;
+    /** kernel seed (then +1 u, +2 x, +3 r); chosen so that σ₁/σ₂ ≥ 1.02 and 300 power steps converge u */
+    seed: number;
+  }
+  const gradientCases: GradientCase[] = [
+    {
+      name: 'Conv2D same, stride 2',
+      input: [5, 5, 2],
+      kernel: [3, 3, 2, 3],
+      strides: 2,
+      padding: 'same',
+      transpose: false,
+      seed: 6,
+    },
+    {
+      name: 'Conv2D valid, stride 2, odd 7×5 input',
+      input: [7, 5, 3],
+      kernel: [3, 3, 3, 2],
+      strides: 2,
+      padding: 'valid',
+      transpose: false,
+      seed: 16,
+    },
+    {
+      name: 'Conv2DTranspose same, stride 2',
+      input: [3, 3, 2],
+      kernel: [3, 3, 3, 2],
+      strides: 2,
+      padding: 'same',
+      transpose: true,
+      seed: 26,
+    },
+    {
+      name: 'Conv2DTranspose valid, stride 2, odd 3×5 input',
+      input: [3, 5, 2],
+      kernel: [3, 3, 2, 2],
+      strides: 2,
+      padding: 'valid',
+      transpose: true,
+      seed: 70,
+    },
+  ];
+  for (const c of gradientCases) {
+    it(`${c.name}: its gradient matches Float64 finite differences of ⟨G, W⟩ / ‖conv_W‖₂ (and the σ-frozen one does not)`, () => {
+      const { input, strides, padding, transpose } = c;
+      const kshape = c.kernel;
+      const seed = c.seed;
+      const kernel = tf.variable(tf.randomNormal(kshape, 0, 0.5, 'float32', seed)) as tf.Variable<tf.Rank.R4>;
+      const n = input[0] * input[1] * input[2];
+      // The layer's operator on a batch: conv2d, or conv2dTranspose onto tfjs-layers' deconv output size.
+      const outSize = (size: number, k: number) =>
+        padding === 'valid' ? size * strides + Math.max(k - strides, 0) : size * strides;
+      const apply = (x: tf.Tensor4D, k: tf.Tensor4D) =>
+        transpose
+          ? tf.conv2dTranspose(
+              x,
+              k,
+              [x.shape[0], outSize(input[0], kshape[0]), outSize(input[1], kshape[1]), kshape[2]],
+              strides,
+              padding,
+            )
+          : tf.conv2d(x, k, strides, padding);
+      // Which kernel entry sits where in the operator's dense matrix: apply it to basis vectors with a kernel of
+      // markers (each input/output entry pair meets at most one kernel tap).
+      const markers = tf.tidy(() => {
+        const marked = tf.reshape(tf.range(1, kernel.size + 1), kshape) as tf.Tensor4D;
+        const basis = tf.reshape(tf.eye(n), [n, ...input]) as tf.Tensor4D;
+        return apply(basis, marked);
+      });
+      const outputShape = markers.shape.slice(1);
+      const map = Int32Array.from(markers.dataSync(), (v) => Math.round(v) - 1);
+      const m = map.length / n;
+      markers.dispose();
+      const operatorNorm = (w: Float64Array) =>
+        singularValuesOf(
+          Float64Array.from(map, (idx) => (idx >= 0 ? w[idx] : 0)),
+          n,
+          m,
+        )[0];
+      const opts = { training: false, strides, padding, transpose };
+
+      // Converge u, then differentiate L = Σ r ⊙ op(x, W/σ).
+      let u = tf.randomNormal(input, 0, 1, 'float32', seed + 1) as tf.Tensor3D;
+      for (let i = 0; i < 60; i++) {
+        const r0 = convSpectralNormalize(kernel, u, { ...opts, powerIterations: 5 });
+        tf.dispose([u, r0.normalized, r0.sigma]);
+        u = r0.u;
+      }
+      const w = Float64Array.from(kernel.dataSync());
+      const converged = convSpectralNormalize(kernel, u, opts);
+      // σ itself is the operator norm (so u has converged, and the operator is the one the dense map describes)
+      expect(Math.abs(converged.sigma.dataSync()[0] / operatorNorm(w) - 1)).toBeLessThan(1e-5);
+      tf.dispose([converged.normalized, converged.sigma, converged.u]);
+      const x = tf.randomNormal([2, ...input], 0, 1, 'float32', seed + 2) as tf.Tensor4D;
+      const r = tf.randomNormal([2, ...outputShape], 0, 1, 'float32', seed + 3);
+      const loss = (sigmaGradient: boolean) => () => {
+        const { normalized } = convSpectralNormalize(kernel, u, { ...opts, sigmaGradient });
+        return tf.sum(tf.mul(r, apply(x, normalized))) as tf.Scalar;
+      };
+      const full = tf.variableGrads(loss(true), [kernel]).grads[kernel.name].dataSync();
+      const frozen = tf.variableGrads(loss(false), [kernel]).grads[kernel.name].dataSync();
+
+      const { normalized } = convSpectralNormalize(kernel, u, opts);
+      const g = Float64Array.from(
+        tf
+          .grad((k: tf.Tensor) => tf.sum(tf.mul(r, apply(x, k as tf.Tensor4D))))(normalized)
+          .dataSync(),
+      );
+      const lossAt = (ws: Float64Array) => ws.reduce((acc, v, i) => acc + g[i] * v, 0) / operatorNorm(ws);
+      const h = 1e-6;
+      let errFull = 0;
+      let errFrozen = 0;
+      let scale = 0;
+      for (let i = 0; i < w.length; i++) {
+        const plus = Float64Array.from(w);
+        const minus = Float64Array.from(w);
+        plus[i] += h;
+        minus[i] -= h;
+        const fd = (lossAt(plus) - lossAt(minus)) / (2 * h);
+        errFull = Math.max(errFull, Math.abs(full[i] - fd));
+        errFrozen = Math.max(errFrozen, Math.abs(frozen[i] - fd));
+        scale = Math.max(scale, Math.abs(fd));
+      }
+      expect(scale).toBeGreaterThan(1e-2);
+      expect(errFull / scale).toBeLessThan(1e-4);
+      expect(errFrozen / scale).toBeGreaterThan(0.02);
+      tf.dispose([kernel, u, x, r, normalized]);
     });
-    const map = Int32Array.from(markers.dataSync(), (v) => Math.round(v) - 1);
-    const m = map.length / n;
-    markers.dispose();
-    const operatorNorm = (w: Float64Array) =>
-      singularValuesOf(
-        Float64Array.from(map, (idx) => (idx >= 0 ? w[idx] : 0)),
-        n,
-        m,
-      )[0];
-
-    // Converge u, then differentiate L = Σ r ⊙ conv(x, W/σ).
-    let u = tf.randomNormal(input, 0, 1, 'float32', 7) as tf.Tensor3D;
-    for (let i = 0; i < 60; i++) {
-      const r0 = convSpectralNormalize(kernel, u, { training: false, strides: 2, powerIterations: 5 });
-      tf.dispose([u, r0.normalized, r0.sigma]);
-      u = r0.u;
-    }
-    const x = tf.randomNormal([2, ...input], 0, 1, 'float32', 8) as tf.Tensor4D;
-    const r = tf.randomNormal([2, 3, 3, 3], 0, 1, 'float32', 9);
-    const loss = (sigmaGradient: boolean) => () => {
-      const { normalized } = convSpectralNormalize(kernel, u, { training: false, strides: 2, sigmaGradient });
-      return tf.sum(tf.mul(r, tf.conv2d(x, normalized, 2, 'same'))) as tf.Scalar;
-    };
-    const full = tf.variableGrads(loss(true), [kernel]).grads[kernel.name].dataSync();
-    const frozen = tf.variableGrads(loss(false), [kernel]).grads[kernel.name].dataSync();
-
-    const { normalized } = convSpectralNormalize(kernel, u, { training: false, strides: 2 });
-    const g = Float64Array.from(
-      tf
-        .grad((k: tf.Tensor) => tf.sum(tf.mul(r, tf.conv2d(x, k as tf.Tensor4D, 2, 'same'))))(normalized)
-        .dataSync(),
-    );
-    const w = Float64Array.from(kernel.dataSync());
-    const lossAt = (ws: Float64Array) => ws.reduce((acc, v, i) => acc + g[i] * v, 0) / operatorNorm(ws);
-    const h = 1e-6;
-    let errFull = 0;
-    let errFrozen = 0;
-    let scale = 0;
-    for (let i = 0; i < w.length; i++) {
-      const plus = Float64Array.from(w);
-      const minus = Float64Array.from(w);
-      plus[i] += h;
-      minus[i] -= h;
-      const fd = (lossAt(plus) - lossAt(minus)) / (2 * h);
-      errFull = Math.max(errFull, Math.abs(full[i] - fd));
-      errFrozen = Math.max(errFrozen, Math.abs(frozen[i] - fd));
-      scale = Math.max(scale, Math.abs(fd));
-    }
-    expect(errFull / scale).toBeLessThan(1e-4);
-    expect(errFrozen / scale).toBeGreaterThan(0.02);
-    tf.dispose([kernel, u, x, r, normalized]);
-  });
+  }
 
   it('saves mode and the input-shaped u, and loads them back bit-exactly', async () => {
     const model = tfl.sequential({

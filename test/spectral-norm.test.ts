@@ -130,15 +130,147 @@ describe('SpectralNormalization: σ of the normalised kernel', () => {
     tf.dispose([kernel, u]);
   });
 
-  it('powerIteration agrees with the paper: σ = vᵀ W u', () => {
-    const w = tf.randomNormal([20, 7], 0, 1, 'float32', 5) as tf.Tensor2D;
-    const u0 = randomUnitVector(7, 6);
-    const { u, v, sigma } = powerIteration(w, u0, 3);
-    const vwu = tf.sum(tf.mul(tf.reshape(v, [20, 1]), tf.matMul(w, tf.reshape(u, [7, 1]))));
-    expect(vwu.dataSync()[0]).toBeCloseTo(sigma.dataSync()[0], 4);
-    tf.dispose([w, u0, u, v, sigma, vwu]);
+  it('powerIteration: one and three steps from a known u equal the Float64 iteration (tall, wide, square, odd)', () => {
+    for (const [rows, cols, seed] of [
+      [20, 7, 5],
+      [7, 13, 6],
+      [9, 9, 7],
+    ]) {
+      const w = tf.randomNormal([rows, cols], 0, 1, 'float32', seed) as tf.Tensor2D;
+      // not a unit vector: powerIteration normalises it first
+      const u0 = tf.mul(3, randomUnitVector(cols, seed + 100)) as tf.Tensor1D;
+      const wd = Float64Array.from(w.dataSync());
+      const ud = Float64Array.from(u0.dataSync());
+      for (const steps of [1, 3]) {
+        const expected = powerIteration64(wd, rows, cols, ud, steps);
+        const { u, v, sigma } = powerIteration(w, u0, steps);
+        const label = `${rows}×${cols}, ${steps} step(s)`;
+        expect(maxAbsDiff(v.dataSync(), expected.v), label).toBeLessThan(1e-5);
+        expect(maxAbsDiff(u.dataSync(), expected.u), label).toBeLessThan(1e-5);
+        expect(Math.abs(sigma.dataSync()[0] / expected.sigma - 1), label).toBeLessThan(1e-5);
+        tf.dispose([u, v, sigma]);
+      }
+      // the step really moves u (so the check above is not u ≈ u0)
+      expect(maxAbsDiff(powerIteration64(wd, rows, cols, ud, 1).u, normalize64(ud))).toBeGreaterThan(0.1);
+      tf.dispose([w, u0]);
+    }
+  });
+
+  it('powerIteration: after many steps σ = σ_max, u and v the top singular pair (Float64 power iteration on WᵀW)', () => {
+    for (const [rows, cols, seed] of [
+      [20, 7, 5],
+      [7, 13, 6],
+    ]) {
+      const w = tf.randomNormal([rows, cols], 0, 1, 'float32', seed) as tf.Tensor2D;
+      const wd = Float64Array.from(w.dataSync());
+      const top = topEigenOfGram(wd, rows, cols);
+      const sigmaMax = Math.sqrt(top.value);
+      const u0 = randomUnitVector(cols, seed + 200);
+      const { u, v, sigma } = powerIteration(w, u0, 300);
+      const label = `${rows}×${cols}`;
+      expect(Math.abs(sigma.dataSync()[0] / sigmaMax - 1), label).toBeLessThan(1e-5);
+      // u = ± the top right singular vector, v = W u / σ_max
+      const ud = u.dataSync();
+      const sign = dot64(ud, top.vector) < 0 ? -1 : 1;
+      expect(
+        maxAbsDiff(
+          ud,
+          top.vector.map((x) => sign * x),
+        ),
+        label,
+      ).toBeLessThan(1e-4);
+      const wu = matVec64(wd, rows, cols, top.vector, false).map((x) => (sign * x) / sigmaMax);
+      expect(maxAbsDiff(v.dataSync(), wu), label).toBeLessThan(1e-4);
+      tf.dispose([w, u0, u, v, sigma]);
+    }
   });
 });
+
+function dot64(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+function normalize64(x: ArrayLike<number>): Float64Array {
+  const norm = Math.sqrt(dot64(x, x));
+  return Float64Array.from(x, (v) => v / norm);
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** W·x (transpose false, x of length cols) or Wᵀ·x (true, x of length rows), W rows×cols row-major, Float64. */
+function matVec64(
+  w: Float64Array,
+  rows: number,
+  cols: number,
+  x: ArrayLike<number>,
+  transpose: boolean,
+): Float64Array {
+  const out = new Float64Array(transpose ? cols : rows);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      if (transpose) out[j] += w[i * cols + j] * x[i];
+      else out[i] += w[i * cols + j] * x[j];
+    }
+  }
+  return out;
+}
+
+/** The paper's power iteration in Float64: v = normalize(W u), u = normalize(Wᵀ v); σ = vᵀ W u (= ‖Wᵀ v‖). */
+function powerIteration64(w: Float64Array, rows: number, cols: number, u0: ArrayLike<number>, steps: number) {
+  let u = normalize64(u0);
+  let v: Float64Array = new Float64Array(rows);
+  for (let s = 0; s < steps; s++) {
+    v = normalize64(matVec64(w, rows, cols, u, false));
+    u = normalize64(matVec64(w, rows, cols, v, true));
+  }
+  return { u, v, sigma: dot64(v, matVec64(w, rows, cols, u, false)) };
+}
+
+/**
+ * The largest eigenpair of WᵀW (so σ_max(W)² and the top right singular vector), by plain Float64 power iteration
+ * on the explicit cols×cols matrix until the eigen-residual is at round-off level; then the same on WᵀW deflated by
+ * that pair, whose top eigenvalue λ₂ must be smaller (else the first run had stalled on a lower eigenvector).
+ */
+function topEigenOfGram(
+  w: Float64Array,
+  rows: number,
+  cols: number,
+): { value: number; vector: Float64Array } {
+  const gram = new Float64Array(cols * cols);
+  for (let i = 0; i < cols; i++)
+    for (let j = 0; j < cols; j++)
+      for (let k = 0; k < rows; k++) gram[i * cols + j] += w[k * cols + i] * w[k * cols + j];
+  const top = (a: Float64Array) => {
+    let x = normalize64(Float64Array.from({ length: cols }, (_, i) => Math.cos(1 + 3 * i)));
+    let value = 0;
+    let residual = Number.POSITIVE_INFINITY;
+    for (let iteration = 0; iteration < 20_000 && !(residual < 1e-12 * value); iteration++) {
+      const ax = matVec64(a, cols, cols, x, false);
+      value = dot64(x, ax);
+      residual = 0;
+      for (let i = 0; i < cols; i++) residual = Math.max(residual, Math.abs(ax[i] - value * x[i]));
+      x = normalize64(ax);
+    }
+    expect(residual).toBeLessThan(1e-12 * value);
+    return { value, vector: x };
+  };
+  const first = top(gram);
+  const deflated = Float64Array.from(
+    gram,
+    (g, idx) => g - first.value * first.vector[Math.floor(idx / cols)] * first.vector[idx % cols],
+  );
+  const second = top(deflated);
+  // a gap: λ₁ is the top, and 300 float32 steps converge (u's error ~ (λ₂/λ₁)^300 < 2e-7)
+  expect(second.value).toBeLessThan(0.95 * first.value);
+  return first;
+}
 
 describe('SpectralNormalization: the wrapped computation', () => {
   const configs: Array<{ name: string; make: () => tfl.layers.Layer; input: number[] }> = [
