@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -339,6 +339,18 @@ describe('dppgan CLI (real process, dist/cli/main.js)', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^dppgan: .*bad-process\.json: "batchSize": expected number, got "big"\n$/);
     expect(result.stdout).toBe('');
+  });
+
+  it('a reader that closes the pipe early ends it quietly (no EPIPE crash, no stack trace)', async () => {
+    const child = spawn(process.execPath, [main, 'train', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // like `dppgan train --help | head -0`
+    let err = '';
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    expect(err).toBe('');
+    expect(code).toBe(0);
   });
 
   it('--help exits 0 and lists the commands', () => {
