@@ -2,12 +2,13 @@
 // The `dppgan` command line entry point (see run-cli.ts for the commands and the error policy).
 import { runCli } from './run-cli.js';
 
-// A reader that stops early (`dppgan train --help | head`) closes the pipe: end quietly, as Unix tools do, instead
-// of crashing on the unhandled EPIPE with a stack trace.
+// A reader that stops early (`dppgan train --help | head`) closes the pipe. Its unhandled EPIPE would crash the
+// process with a stack trace (and a training with it, before its checkpoint): drop the output instead and let
+// the command finish as if it had been read.
+const closedPipe = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    process.exit(process.exitCode ?? 0);
+    if (!closedPipe.has(error.code ?? '')) throw error;
   });
 }
 
