@@ -13,8 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
+import { evaluate } from '../src/cli/artifacts.js';
 import { DEMO_ITERATIONS, demoConfigs } from '../src/cli/commands/demo.js';
 import { buildProgram } from '../src/cli/run-cli.js';
+import { createDataset } from '../src/data/index.js';
+import { parseConfig, Trainer } from '../src/train/index.js';
 import { cli } from './helpers/cli-in-process.js';
 
 const root = join(import.meta.dirname, '..');
@@ -263,6 +266,21 @@ describe('dppgan CLI (in-process)', () => {
       expect(result.code, path.join(' ')).toBe(0);
       expect(result.out).toContain(`Usage: dppgan ${path.join(' ')}`);
     }
+  });
+
+  it('evaluate reports its progress chunk by chunk, up to the sample count (the eval progress bar)', () => {
+    const config = parseConfig({ data: 'ring', model: 'mlp-gdpp', batchSize: 16, backend: 'wasm' }, 't');
+    const trainer = new Trainer(config, { dataset: createDataset(config.data) });
+    const calls: [string, number, number][] = [];
+    const evaluation = evaluate(trainer, 2500, 0, { onProgress: (...call) => calls.push(call) });
+    expect(calls).toEqual([
+      ['generate', 1024, 2500],
+      ['generate', 2048, 2500],
+      ['generate', 2500, 2500],
+    ]);
+    // The same samples as without a callback.
+    expect(evaluate(trainer, 2500, 0).generated).toEqual(evaluation.generated);
+    trainer.dispose();
   });
 
   it("--version prints package.json's version", async () => {

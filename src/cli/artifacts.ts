@@ -67,6 +67,8 @@ export interface EvaluateOptions {
   classifier?: boolean | TrainedClassifier;
   /** Default: the moving average when the run keeps one, else the trained weights. */
   weights?: GeneratorWeights;
+  /** Called as samples are generated and (Stacked-MNIST) classified: `done` of `total` in that phase. */
+  onProgress?: (phase: 'generate' | 'classify', done: number, total: number) => void;
 }
 
 /**
@@ -98,6 +100,7 @@ function stackedMnistMetrics(
   n: number,
   dim: number[],
   given: TrainedClassifier | null,
+  onChunk?: (done: number) => void,
 ) {
   const [height, width] = dim;
   const classifier = given ?? loadOrTrainClassifier();
@@ -120,6 +123,7 @@ function stackedMnistMetrics(
     });
     digits.set(labels.dataSync(), 3 * start);
     labels.dispose();
+    onChunk?.(start + m);
   }
   if (!given) classifier.model.dispose();
   const modes = tripleModes(digits, n);
@@ -153,7 +157,14 @@ export function evaluate(
 ): Evaluation {
   const dataset = trainer.dataset;
   const weights = generatorWeights(trainer, opts.weights);
-  const generated = trainer.generate(samples, new Random(seed), undefined, weights);
+  const progress = opts.onProgress;
+  const generated = trainer.generate(
+    samples,
+    new Random(seed),
+    undefined,
+    weights,
+    progress && ((done) => progress('generate', done, samples)),
+  );
   const real = dataset.sampleArray(samples, new Random(seed).fork('real'));
   const metrics: EvalMetrics = { dataset: dataset.name, step: trainer.step, samples, seed };
   if (trainer.generatorEma) metrics.weights = weights;
@@ -168,7 +179,13 @@ export function evaluate(
   }
   if (opts.classifier && dataset.name === 'stacked-mnist') {
     const given = opts.classifier === true ? null : opts.classifier;
-    const { metrics: stacked, modeCounts } = stackedMnistMetrics(generated, samples, dataset.dim, given);
+    const { metrics: stacked, modeCounts } = stackedMnistMetrics(
+      generated,
+      samples,
+      dataset.dim,
+      given,
+      progress && ((done) => progress('classify', done, samples)),
+    );
     Object.assign(metrics, stacked);
     return { metrics, generated, real, modeCounts };
   }

@@ -34,3 +34,34 @@ export function createProgress(io: CliIo, label: string, total: number, start = 
     },
   };
 }
+
+/** A plain count bar with ETA (`label ▓▓░░ 5000/26000 | ETA 3m`) on an interactive terminal; nothing otherwise. */
+export function createCountProgress(
+  io: CliIo,
+  label: string,
+  total: number,
+): { update(done: number): void; stop(): void } {
+  if (!io.isTTY) return { update() {}, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `${label} {bar} {value}/{total} | ETA {eta_formatted}`,
+      hideCursor: true,
+      clearOnComplete: true,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  let stopped = false;
+  return {
+    update(done) {
+      bar.update(done);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      bar.stop();
+    },
+  };
+}

@@ -448,9 +448,15 @@ export class Trainer {
    * moving statistics, spectral-norm u not updated). Deterministic in `random`'s state. With a "generatorEma"
    * the moving-average weights generate ('average', the default), unless `weights` is 'trained'.
    */
-  generate(n: number, random: Random, chunk = 1024, weights: GeneratorWeights = 'average'): Float32Array {
+  generate(
+    n: number,
+    random: Random,
+    chunk = 1024,
+    weights: GeneratorWeights = 'average',
+    onChunk?: (done: number) => void,
+  ): Float32Array {
     if (weights === 'average' && this.generatorEma) {
-      return this.generatorEma.use(() => this.generate(n, random, chunk, 'trained'));
+      return this.generatorEma.use(() => this.generate(n, random, chunk, 'trained', onChunk));
     }
     const dim = this.dataset.dim.reduce((a, b) => a * b, 1);
     const out = new Float32Array(n * dim);
@@ -463,6 +469,7 @@ export class Trainer {
       });
       out.set(x.dataSync(), start * dim);
       tf.dispose([z, x]);
+      onChunk?.(start + m);
     }
     return out;
   }

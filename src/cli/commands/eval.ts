@@ -24,6 +24,7 @@ import {
 } from '../feature-model.js';
 import { type CliIo, writeOutputFile } from '../io.js';
 import { checkSampleCount, integerOption, WEIGHTS_HELP, weightsOption } from '../options.js';
+import { createCountProgress } from '../progress.js';
 
 interface EvalOptions extends FeatureModelCliOptions {
   run: string;
@@ -75,10 +76,26 @@ export function evalCommand(io: CliIo): Command {
         }
         classifier = loadBenchClassifier(opts.classifier);
       }
-      const evaluation = evaluate(trainer, opts.samples, opts.seed, {
-        classifier: classifier ?? true,
-        weights,
-      });
+      // One bar per phase on a terminal (26,000 Stacked-MNIST samples take minutes on one core).
+      const bars = new Map<string, ReturnType<typeof createCountProgress>>();
+      let evaluation: ReturnType<typeof evaluate>;
+      try {
+        evaluation = evaluate(trainer, opts.samples, opts.seed, {
+          classifier: classifier ?? true,
+          weights,
+          onProgress: (phase, done, total) => {
+            let bar = bars.get(phase);
+            if (!bar) {
+              for (const other of bars.values()) other.stop();
+              bar = createCountProgress(io, phase === 'generate' ? 'generate' : 'classify', total);
+              bars.set(phase, bar);
+            }
+            bar.update(done);
+          },
+        });
+      } finally {
+        for (const bar of bars.values()) bar.stop();
+      }
       const { metrics } = evaluation;
       const user = featureModel
         ? await featureModelMetrics(
