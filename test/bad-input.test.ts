@@ -606,6 +606,12 @@ const cases: Case[] = [
     /unknown option '--confg'.*\(see dppgan train --help\)/,
   ],
   ['unknown command', () => ['frobnicate'], 2, /unknown command 'frobnicate'/],
+  [
+    'help on an unknown command',
+    () => ['help', 'frobnicate'],
+    2,
+    /unknown command 'frobnicate' \(see dppgan --help\)/,
+  ],
   ['train without --config', () => ['train'], 2, /missing --config FILE \(required unless --resume\)/],
   ['--resume without --out', () => ['train', '--resume'], 2, /--resume needs --out DIR/],
   [

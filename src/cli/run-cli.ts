@@ -81,6 +81,14 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       program.outputHelp();
       return 0;
     }
+    // `dppgan help NAME`: commander prints the whole program help for an unknown NAME; say what is wrong instead.
+    const [first, name] = argv.slice(2);
+    if (first === 'help' && name !== undefined && !name.startsWith('-')) {
+      if (!program.commands.some((command) => command.name() === name)) {
+        io.err(`dppgan: unknown command '${name}' (see dppgan --help)`);
+        return 2;
+      }
+    }
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
