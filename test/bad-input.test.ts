@@ -538,6 +538,12 @@ const cases: Case[] = [
     /--out .*a-file is a file, not a directory: choose another --out/,
   ],
   [
+    'bench --experiments is an empty directory',
+    () => ['bench', 'synthetic', '--experiments', path('empty-images'), '--out', out()],
+    2,
+    /empty-images holds no synthetic experiment configs \(ring-\*\.json, grid-\*\.json\): check --experiments/,
+  ],
+  [
     'bench --experiments is a file',
     () => ['bench', 'synthetic', '--experiments', path('a-file'), '--out', out()],
     2,

@@ -141,15 +141,21 @@ export function planBench(opts: SyntheticBenchOptions): {
   protocol: 'paper' | 'short';
   outputs: { json: string; markdown: string; png: string };
 } {
-  const experiments = listExperiments(resolve(opts.experiments ?? defaultExperimentsDir()));
+  const dir = resolve(opts.experiments ?? defaultExperimentsDir());
+  const experiments = listExperiments(dir);
   const datasets = opts.datasets ?? [...SYNTHETIC_DATASETS];
   for (const d of datasets) {
     if (!(SYNTHETIC_DATASETS as readonly string[]).includes(d)) {
       throw usageError(`--datasets: unknown dataset "${d}": expected ${SYNTHETIC_DATASETS.join(', ')}`);
     }
   }
+  if (experiments.length === 0) {
+    throw usageError(
+      `${dir} holds no synthetic experiment configs (ring-*.json, grid-*.json): check --experiments`,
+    );
+  }
   const slugs = [...new Set(experiments.map((e) => e.slug))];
-  const selected = selectMethods(slugs, opts.methods, opts.experiments ?? defaultExperimentsDir());
+  const selected = selectMethods(slugs, opts.methods, dir);
   const chosen = experiments.filter((e) => datasets.includes(e.dataset) && selected.includes(e.slug));
   if (chosen.length === 0) throw usageError('no experiment config matches --methods and --datasets');
 
