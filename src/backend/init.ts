@@ -1,6 +1,6 @@
 // Choose and initialise a tfjs backend, then install dppgan's engine fixes.
 // 'auto' = @tensorflow/tfjs-node when it can be imported (an optional peer), else wasm in Node;
-// in a browser webgpu → webgl → wasm among the backends the page has registered.
+// in a browser the first of webgpu → webgl → wasm → cpu (among those the page has registered) that initialises.
 // Invariant: after `await initBackend(x)` resolves to `name`, tf.getBackend() === name and the wasm kernel fixes
 // (for wasm) and the second-order gradient overrides (for every backend) are registered exactly once.
 import * as tf from '@tensorflow/tfjs-core';
@@ -42,12 +42,32 @@ async function importTfjsNode(): Promise<boolean> {
   }
 }
 
-async function resolveAuto(): Promise<Exclude<BackendName, 'auto'>> {
-  if (isNode) return (await importTfjsNode()) ? 'tensorflow' : 'wasm';
-  for (const name of ['webgpu', 'webgl', 'wasm'] as const) {
-    if (tf.engine().registryFactory[name] !== undefined) return name;
+/** What 'auto' settled on in this process (a later 'auto' keeps it while it is still the active backend). */
+let autoChoice: Exclude<BackendName, 'auto'> | null = null;
+
+/**
+ * 'auto': in Node tfjs-node when it can be imported, else wasm; in a browser the first of webgpu, webgl, wasm and
+ * cpu that is registered *and initialises* — `navigator.gpu` can exist with no adapter behind it, and a WebGL
+ * context can be refused, so each is tried in turn.
+ */
+async function switchToAuto(wasmPaths?: string): Promise<Exclude<BackendName, 'auto'>> {
+  if (autoChoice !== null && tf.getBackend() === autoChoice) return autoChoice;
+  const candidates: Exclude<BackendName, 'auto'>[] = isNode
+    ? [(await importTfjsNode()) ? 'tensorflow' : 'wasm']
+    : (['webgpu', 'webgl', 'wasm', 'cpu'] as const).filter(
+        (name) => tf.engine().registryFactory[name] !== undefined,
+      );
+  const failures: string[] = [];
+  for (const name of candidates) {
+    try {
+      if (tf.getBackend() !== name) await switchTo(name, wasmPaths);
+      autoChoice = name;
+      return name;
+    } catch (error) {
+      failures.push((error as Error).message);
+    }
   }
-  return 'cpu';
+  throw runtimeError(`no tfjs backend could be initialised: ${failures.join('; ') || 'none is registered'}`);
 }
 
 async function switchTo(name: Exclude<BackendName, 'auto'>, wasmPaths?: string): Promise<void> {
@@ -81,8 +101,12 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<string
   if (!(BACKEND_NAMES as readonly string[]).includes(requested)) {
     throw usageError(`unknown backend '${String(requested)}': expected one of ${BACKEND_NAMES.join(', ')}`);
   }
-  const name = requested === 'auto' ? await resolveAuto() : requested;
-  if (tf.getBackend() !== name) await switchTo(name, opts.wasmPaths);
+  let name: Exclude<BackendName, 'auto'>;
+  if (requested === 'auto') name = await switchToAuto(opts.wasmPaths);
+  else {
+    name = requested;
+    if (tf.getBackend() !== name) await switchTo(name, opts.wasmPaths);
+  }
   registerGradientOverrides();
   if (name === 'wasm') registerWasmKernels();
   return name;

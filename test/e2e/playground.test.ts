@@ -126,7 +126,7 @@ describe('browser playground', () => {
     await page.fill('#batch', '0');
     await page.dispatchEvent('#batch', 'change');
     expect(await page.locator('[data-testid="message"]').textContent()).toMatch(
-      /Batch size must be an integer ≥ 2, got 0/,
+      /Batch size must be an integer from 2 to 4096, got 0\. The runs keep their previous settings\./,
     );
     await page.fill('#batch', '64');
     await page.dispatchEvent('#batch', 'change');
@@ -134,7 +134,7 @@ describe('browser playground', () => {
     await page.fill('#gdppMagnitude', '-1');
     await page.dispatchEvent('#gdppMagnitude', 'change');
     expect(await page.locator('[data-testid="message"]').textContent()).toMatch(
-      /The GDPP eigenvalue weight must be ≥ 0/,
+      /The GDPP eigenvalue weight must be a number ≥ 0/,
     );
     await page.fill('#gdppMagnitude', '1');
     await page.dispatchEvent('#gdppMagnitude', 'change');
@@ -147,6 +147,51 @@ describe('browser playground', () => {
     expect(await page.locator('[data-testid="message"]').isHidden()).toBe(true);
     await page.click('#step');
     expect(await counter(page, 'step-gdpp')).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('starts on the default URL (backend auto: the first that initialises) and survives a bad ?generator=', async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${url}?generator=${encodeURIComponent('http://[')}`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    expect(await page.locator('body').getAttribute('data-backend')).toMatch(/^(webgpu|webgl|wasm|cpu)$/);
+    expect(await page.locator('[data-testid="message"]').textContent()).toMatch(
+      /^Could not load the generator: /,
+    );
+    expect(errors).toEqual([]);
+  });
+
+  it('an invalid edit keeps the runs and their play state; Play pressed fast starts one loop; fields left empty are refused', async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${url}?backend=wasm`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    const message = page.locator('[data-testid="message"]');
+    // Five clicks: Play, Pause, Play, Pause, Play — playing, with a single frame loop queued.
+    for (let i = 0; i < 5; i++) await page.click('#play');
+    expect(await page.locator('body').getAttribute('data-playing')).toBe('true');
+    for (const [field, value, expected] of [
+      ['#batch', '100000', /Batch size must be an integer from 2 to 4096, got 100000\./],
+      ['#gdppWeight', '0', /The GDPP weight must be a number > 0\./],
+      ['#gdppWeight', '', /The GDPP weight must be a number > 0\./],
+      ['#seed', '', /The seed must be an integer ≥ 0\./],
+      ['#lrG', '', /Learning rates must be positive numbers\./],
+    ] as const) {
+      const before = await counter(page, 'step-gdpp');
+      await page.fill(field, value);
+      await page.dispatchEvent(field, 'change');
+      expect(await message.textContent()).toMatch(expected);
+      expect(await message.textContent()).toMatch(/The runs keep their previous settings\.$/);
+      // Still playing the old runs: the iteration counter keeps rising.
+      await page.waitForTimeout(600);
+      expect(await page.locator('body').getAttribute('data-playing')).toBe('true');
+      expect(await counter(page, 'step-gdpp')).toBeGreaterThan(before);
+      await page.fill(field, { '#batch': '256', '#gdppWeight': '1', '#seed': '1', '#lrG': '0.001' }[field]);
+      await page.dispatchEvent(field, 'change');
+      expect(await message.isHidden()).toBe(true);
+      await page.click('#play'); // the valid edit reset the runs and paused
+    }
     expect(errors).toEqual([]);
   });
 

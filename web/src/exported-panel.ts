@@ -27,10 +27,17 @@ export async function exportedGeneratorPanel(url: string): Promise<HTMLElement> 
     );
   }
   const random = new Random(1);
-  const samples = tf.tidy(() => model.predict(random.normalTensor([SAMPLES, latentDim])) as tf.Tensor);
-  const points = (await samples.data()) as Float32Array;
-  samples.dispose();
-  model.dispose();
+  let points: Float32Array;
+  try {
+    const samples = tf.tidy(() => model.predict(random.normalTensor([SAMPLES, latentDim])) as tf.Tensor);
+    try {
+      points = (await samples.data()) as Float32Array;
+    } finally {
+      samples.dispose();
+    }
+  } finally {
+    model.dispose();
+  }
   const centres = meta?.data?.centres ?? [];
   const std = meta?.data?.std ?? 0.05;
   const coverage = centres.length > 0 ? modeCoverage(points, centres, std) : null;

@@ -11,6 +11,8 @@ import { boundsFor } from './plot.js';
 import { RunPanel } from './run-panel.js';
 
 const FRAME_BUDGET_MS = 28;
+/** Largest batch the page accepts: each step draws batch × 256 latent numbers on the main thread. */
+const MAX_BATCH = 4096;
 const VIEW_EVERY_MS = 250;
 const DRAWN_STD = 0.05;
 /** Decay of the moving average of G that both runs keep (as our averaged synthetic configs). */
@@ -21,7 +23,11 @@ const message = byId<HTMLParagraphElement>('message');
 const playButton = byId<HTMLButtonElement>('play');
 let drawn: number[][] = [];
 let playing = false;
+/** The queued animation frame, if any: at most one training loop runs however fast Play is pressed. */
+let frameHandle: number | null = null;
 let lastView = 0;
+/** Generator loads in flight: only the latest one's panel is shown. */
+let generatorLoads = 0;
 
 function showMessage(text: string | null): void {
   message.hidden = text === null;
@@ -34,8 +40,11 @@ const panels = [
 ];
 for (const panel of panels) byId('runs').appendChild(panel.element);
 
+/** The field's number, or NaN when it is empty or holds text the browser cannot parse as a number. */
 function numberInput(id: string): number {
-  return Number(byId<HTMLInputElement>(id).value);
+  const input = byId<HTMLInputElement>(id);
+  if (input.value.trim() === '' || input.validity.badInput) return Number.NaN;
+  return Number(input.value);
 }
 
 function selectedData(): GaussianMixture | string {
@@ -53,11 +62,13 @@ function configs(): [TrainConfig, TrainConfig] | string {
   const lrD = numberInput('lrD');
   const weight = numberInput('gdppWeight');
   const magnitudeWeight = numberInput('gdppMagnitude');
-  if (!Number.isInteger(batchSize) || batchSize < 2)
-    return `Batch size must be an integer ≥ 2, got ${batchSize}.`;
+  const seed = numberInput('seed');
+  if (!Number.isInteger(batchSize) || batchSize < 2 || batchSize > MAX_BATCH)
+    return `Batch size must be an integer from 2 to ${MAX_BATCH}, got ${byId<HTMLInputElement>('batch').value || 'nothing'}.`;
   if (!(lrG > 0) || !(lrD > 0)) return 'Learning rates must be positive numbers.';
-  if (!(weight >= 0)) return 'The GDPP weight must be ≥ 0.';
-  if (!(magnitudeWeight >= 0)) return 'The GDPP eigenvalue weight must be ≥ 0.';
+  if (!(weight > 0)) return 'The GDPP weight must be a number > 0.';
+  if (!(magnitudeWeight >= 0)) return 'The GDPP eigenvalue weight must be a number ≥ 0.';
+  if (!Number.isSafeInteger(seed) || seed < 0) return 'The seed must be an integer ≥ 0.';
   const base = {
     data: { kind: 'ring' },
     model: 'mlp-gdpp',
@@ -65,7 +76,7 @@ function configs(): [TrainConfig, TrainConfig] | string {
     lipschitz: byId<HTMLSelectElement>('lipschitz').value,
     schedule: 'simultaneous',
     batchSize,
-    seed: Math.max(0, Math.trunc(numberInput('seed'))),
+    seed,
     optim: { g: { lr: lrG, beta1: 0.5, beta2: 0.999 }, d: { lr: lrD, beta1: 0.5, beta2: 0.999 } },
     generatorEma: { decay: AVERAGE_DECAY },
   };
@@ -79,10 +90,14 @@ function configs(): [TrainConfig, TrainConfig] | string {
   }
 }
 
+/**
+ * Start both runs afresh from the controls. An invalid setting changes nothing (the runs keep their settings and
+ * go on playing) and says what is wrong.
+ */
 function reset(): void {
-  setPlaying(false);
   const dataset = selectedData();
   if (typeof dataset === 'string') {
+    setPlaying(false);
     const bounds = boundsFor(
       drawn.length > 0
         ? drawn
@@ -99,17 +114,37 @@ function reset(): void {
   }
   const both = configs();
   if (typeof both === 'string') {
-    showMessage(both);
+    showMessage(`${both} The runs keep their previous settings.`);
     return;
   }
+  setPlaying(false);
   showMessage(null);
   const bounds =
     dataset.name === 'drawn'
       ? { xMin: -2, xMax: 2, yMin: -2, yMax: 2 }
       : boundsFor(dataset.centres, dataset.std * 3 + 0.6);
-  panels.forEach((panel, i) => {
-    panel.reset(both[i], dataset, bounds);
+  guarded(() => {
+    panels.forEach((panel, i) => {
+      panel.reset(both[i], dataset, bounds);
+    });
   });
+}
+
+/**
+ * Run `work` (training or drawing); if it throws, stop play, clear the runs when they may disagree, and say why.
+ * False when it threw.
+ */
+function guarded(work: () => void): boolean {
+  try {
+    work();
+    return true;
+  } catch (error) {
+    setPlaying(false);
+    const text = (error as Error).message;
+    const hint = /non-finite|NaN/i.test(text) ? ' (and lower the learning rates)' : '';
+    showMessage(`${text}. Press Reset${hint} to start again.`);
+    return false;
+  }
 }
 
 /** Point both runs' views at the weights the "Samples from" control names. */
@@ -134,33 +169,39 @@ function setPlaying(on: boolean): void {
   playing = on;
   playButton.textContent = on ? 'Pause' : 'Play';
   document.body.dataset.playing = String(on);
-  if (on) requestAnimationFrame(frame);
+  if (on && frameHandle === null) frameHandle = requestAnimationFrame(frame);
+  if (!on && frameHandle !== null) {
+    cancelAnimationFrame(frameHandle);
+    frameHandle = null;
+  }
 }
 
 /** Train both runs within one frame's budget; a diverged run stops play with an explanation. */
 function trainFor(budgetMs: number, maxSteps?: number): boolean {
-  try {
+  return guarded(() => {
     for (const panel of panels) panel.train(budgetMs / panels.length, maxSteps);
-    return true;
-  } catch (error) {
-    setPlaying(false);
-    showMessage(`${(error as Error).message}. Press Reset (and lower the learning rates) to start again.`);
-    return false;
-  }
+  });
+}
+
+function refreshAll(): boolean {
+  return guarded(() => {
+    for (const panel of panels) panel.refreshViews();
+  });
 }
 
 function frame(now: number): void {
+  frameHandle = null;
   if (!playing) return;
   if (!panels.every((p) => p.ready)) {
     setPlaying(false);
     return;
   }
-  const ok = trainFor(FRAME_BUDGET_MS);
+  let ok = trainFor(FRAME_BUDGET_MS);
   if (ok && now - lastView > VIEW_EVERY_MS) {
     lastView = now;
-    for (const panel of panels) panel.refreshViews();
+    ok = refreshAll();
   }
-  if (ok) requestAnimationFrame(frame);
+  if (ok && playing) frameHandle = requestAnimationFrame(frame);
 }
 
 /** Show an exported generator's samples in a third panel (replacing an earlier one). */
@@ -169,13 +210,15 @@ async function loadGenerator(url: string): Promise<void> {
     showMessage('Enter the URL of a model.json written by `dppgan export`.');
     return;
   }
+  const load = ++generatorLoads;
   try {
-    const panel = await exportedGeneratorPanel(url);
+    const panel = await exportedGeneratorPanel(new URL(url, location.href).href);
+    if (load !== generatorLoads) return; // a later Load replaced this one
     document.querySelector('[data-testid="run-exported"]')?.remove();
     byId('runs').appendChild(panel);
     showMessage(null);
   } catch (error) {
-    showMessage(`Could not load the generator: ${(error as Error).message}`);
+    if (load === generatorLoads) showMessage(`Could not load the generator: ${(error as Error).message}`);
   }
 }
 
@@ -205,13 +248,13 @@ async function start(): Promise<void> {
   ]) {
     byId(id).addEventListener('change', reset);
   }
-  byId('samples').addEventListener('change', showSelectedWeights);
-  byId('forces').addEventListener('change', showSelectedForces);
+  byId('samples').addEventListener('change', () => guarded(showSelectedWeights));
+  byId('forces').addEventListener('change', () => guarded(showSelectedForces));
   playButton.addEventListener('click', () => setPlaying(!playing && panels.every((p) => p.ready)));
   byId('step').addEventListener('click', () => {
     if (!panels.every((p) => p.ready)) return;
     setPlaying(false);
-    if (trainFor(Number.POSITIVE_INFINITY, 1)) for (const panel of panels) panel.refreshViews();
+    if (trainFor(Number.POSITIVE_INFINITY, 1)) refreshAll();
   });
   byId('reset').addEventListener('click', reset);
   byId('clear').addEventListener('click', () => {
@@ -223,10 +266,10 @@ async function start(): Promise<void> {
     () => void loadGenerator(byId<HTMLInputElement>('generatorUrl').value),
   );
   reset();
-  showSelectedWeights();
-  showSelectedForces();
+  guarded(showSelectedWeights);
+  guarded(showSelectedForces);
   const generator = new URLSearchParams(location.search).get('generator');
-  if (generator) await loadGenerator(new URL(generator, location.href).href);
+  if (generator) await loadGenerator(generator);
   document.body.dataset.ready = 'true';
   if (new URLSearchParams(location.search).get('autoplay') === '1') setPlaying(true);
 }

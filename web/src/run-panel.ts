@@ -164,14 +164,7 @@ export class RunPanel {
     });
     const values = logits.dataSync() as Float32Array;
     logits.dispose();
-    let low = Number.POSITIVE_INFINITY;
-    let high = Number.NEGATIVE_INFINITY;
-    for (const v of values) {
-      low = Math.min(low, v);
-      high = Math.max(high, v);
-    }
-    const span = high - low > 1e-6 ? high - low : 1;
-    this.heatmap = values.map((v) => (v - low) / span);
+    this.heatmap = decisionSurface(values, trainer.config.loss);
     const finite = generated.every(Number.isFinite);
     const coverage = finite ? modeCoverage(generated, dataset.centres, dataset.std) : null;
     this.coverage = coverage
@@ -238,4 +231,22 @@ export class RunPanel {
     this.trainer?.dispose();
     this.trainer = null;
   }
+}
+
+/**
+ * D's scores on the heatmap grid as colours in [0, 1] with a fixed meaning where the loss gives one: the
+ * probability "real" for the sigmoid losses (0.5, white, is "undecided"), the score itself for least squares
+ * (targets 0 and 1), and for the Wasserstein and hinge critics, whose scores have no scale, min–max per redraw.
+ */
+export function decisionSurface(scores: Float32Array, loss: string): Float32Array {
+  if (loss === 'minimax' || loss === 'nonsaturating') return scores.map((v) => 1 / (1 + Math.exp(-v)));
+  if (loss === 'least-squares') return scores.map((v) => Math.min(Math.max(v, 0), 1));
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (const v of scores) {
+    low = Math.min(low, v);
+    high = Math.max(high, v);
+  }
+  const span = high - low > 1e-6 ? high - low : 1;
+  return scores.map((v) => (v - low) / span);
 }
