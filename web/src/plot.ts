@@ -32,6 +32,10 @@ export function heatmapPoints(bounds: Bounds, resolution: number): Float32Array 
   return points;
 }
 
+/** The heatmap's ends: D sure a point is fake (blue), sure it is real (green); white in between. */
+const FAKE_COLOUR = [66, 133, 244] as const;
+const REAL_COLOUR = [52, 168, 83] as const;
+
 export interface ScatterScene {
   bounds: Bounds;
   /** D's probability-like score in [0, 1] on the heatmap grid (row-major), or null. */
@@ -67,11 +71,14 @@ export function drawScatter(canvas: HTMLCanvasElement, scene: ScatterScene): voi
     const image = context.createImageData(r, r);
     for (let i = 0; i < r * r; i++) {
       const p = Math.min(Math.max(scene.heatmap[i], 0), 1);
-      // blue (D says fake) → white → green (D says real)
-      image.data[4 * i] = Math.round(255 - 160 * p + 0 * (1 - p));
-      image.data[4 * i + 1] = Math.round(255 - 60 * (1 - p) - 20 * p);
-      image.data[4 * i + 2] = Math.round(255 - 150 * p);
-      image.data[4 * i + 3] = 90;
+      // blue (D says fake, p = 0) → white (p = 0.5) → green (D says real, p = 1)
+      const t = 2 * p - 1;
+      const [r, g, b] = t < 0 ? FAKE_COLOUR : REAL_COLOUR;
+      const a = Math.abs(t);
+      image.data[4 * i] = Math.round(255 + a * (r - 255));
+      image.data[4 * i + 1] = Math.round(255 + a * (g - 255));
+      image.data[4 * i + 2] = Math.round(255 + a * (b - 255));
+      image.data[4 * i + 3] = 110;
     }
     const tile = document.createElement('canvas');
     tile.width = r;
