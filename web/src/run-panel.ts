@@ -54,14 +54,15 @@ export class RunPanel {
     this.element.dataset.forces = 'off';
     this.element.innerHTML = `
       <h2>${title}</h2>
-      <canvas class="plot" width="480" height="480" data-testid="plot-${id}"></canvas>
+      <canvas class="plot" width="480" height="480" data-testid="plot-${id}" role="img"
+        aria-label="${title}: generated and real samples over the discriminator's decision surface"></canvas>
       <div class="stats">
         <div>modes<b data-testid="modes-${id}">–</b></div>
         <div>HQ<b data-testid="hq-${id}">–</b></div>
         <div>iteration<b data-testid="step-${id}">0</b></div>
         <div>it/s<b data-testid="speed-${id}">–</b></div>
       </div>
-      <canvas class="curve" width="480" height="110"></canvas>`;
+      <canvas class="curve" width="480" height="110" role="img" aria-label="${title}: loss curves"></canvas>`;
     const [plot, curves] = Array.from(this.element.querySelectorAll('canvas'));
     this.plot = plot;
     this.curves = curves;
