@@ -130,10 +130,7 @@ function reset(): void {
   });
 }
 
-/**
- * Run `work` (training or drawing); if it throws, stop play, clear the runs when they may disagree, and say why.
- * False when it threw.
- */
+/** Run `work` (training, drawing or a reset); if it throws, stop play and say why. False when it threw. */
 function guarded(work: () => void): boolean {
   try {
     work();

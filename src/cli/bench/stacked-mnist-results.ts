@@ -136,7 +136,6 @@ export function stackedMnistRow(
 export const rowKey = (r: Pick<StackedMnistRow, 'method' | 'protocol' | 'iterations'>) =>
   `${r.method}|${r.protocol}|${r.iterations}`;
 
-/** The markdown twin of results/stacked-mnist.json. */
 /** Training seconds summed over the distinct runs behind `rows` (a run shared by two rows counts once). */
 export function trainingSeconds(rows: StackedMnistRow[]): number {
   const seconds = new Map<string, number>();
@@ -144,6 +143,7 @@ export function trainingSeconds(rows: StackedMnistRow[]): number {
   return [...seconds.values()].reduce((sum, t) => sum + t, 0);
 }
 
+/** The markdown twin of results/stacked-mnist.json. */
 export function stackedMnistMarkdown(results: StackedMnistResults, pngName: string | null): string {
   const ref = results.realReference;
   const user = results.featureModel ?? null;
