@@ -135,6 +135,14 @@ export function isRunOwnedPath(runDir: string, path: string): boolean {
   return RUN_OWNED.has(first) || first.startsWith('.checkpoint');
 }
 
+/** The config.json of the run in `runDir` (absolute); a usage error when there is no run to resume there. */
+export function savedRunConfig(runDir: string): TrainConfig {
+  if (!existsSync(join(runDir, 'config.json'))) {
+    throw usageError(`--resume: ${runDir} holds no run to resume (start it without --resume)`);
+  }
+  return loadConfigFile(join(runDir, 'config.json'));
+}
+
 /**
  * Why resuming `runDir` from step 0 would throw training away: a checkpoint directory without its manifest (a
  * save only ever renames complete directories into place, so this is damage, not an interrupted save), or null.
@@ -158,10 +166,7 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
   }
   let resumed = false;
   if (opts.resume) {
-    if (!existsSync(join(runDir, 'config.json'))) {
-      throw usageError(`--resume: ${runDir} holds no run to resume (start it without --resume)`);
-    }
-    const saved = loadConfigFile(join(runDir, 'config.json'));
+    const saved = savedRunConfig(runDir);
     if (config === null) config = saved;
     else if (configHash(withAbsoluteDataPaths(config)) !== configHash(withAbsoluteDataPaths(saved))) {
       throw usageError(

@@ -3,11 +3,17 @@
 // SIGINT (Ctrl-C) / SIGTERM stop after the current step with a checkpoint saved and exit 130 / 143; a second
 // one kills at once. `--resume` continues bit-exactly. Warnings (checkpoint fallback, numerical-guard events)
 // go to stderr as one line each.
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { usageError } from '../../errors.js';
-import { loadConfigFile, parseConfig, type TrainConfig, trainRun } from '../../train/index.js';
+import {
+  loadConfigFile,
+  parseConfig,
+  savedRunConfig,
+  type TrainConfig,
+  trainRun,
+} from '../../train/index.js';
 import { evaluate, metricsLine, writeRunArtifacts } from '../artifacts.js';
 import { ExitError, SIGNAL_EXIT_CODES } from '../exit.js';
 import type { CliIo } from '../io.js';
@@ -69,10 +75,7 @@ export function trainCommand(io: CliIo): Command {
         config = loadConfigFile(opts.config, overrides);
       } else if (opts.seed !== undefined || opts.iterations !== undefined || opts.workers !== undefined) {
         // Resuming from the run's own config.json; --iterations may extend it.
-        if (!existsSync(join(runDir, 'config.json'))) {
-          throw usageError(`--resume: ${resolve(runDir)} holds no run to resume (start it without --resume)`);
-        }
-        const saved = loadConfigFile(join(runDir, 'config.json'));
+        const saved = savedRunConfig(resolve(runDir));
         if (opts.seed !== undefined && opts.seed !== saved.seed) {
           throw usageError(
             `--seed ${opts.seed} differs from the run's seed ${saved.seed}: a resumed run keeps its seed`,
