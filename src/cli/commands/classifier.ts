@@ -1,7 +1,6 @@
 // `dppgan classifier train [--epochs N] [--seed N] [--force]`: train the MNIST classifier that labels
 // Stacked-MNIST channels and gives FID/KID features, once; it is cached under the user cache directory
 // ($DPPGAN_CACHE, else $XDG_CACHE_HOME/dppgan, else ~/.cache/dppgan) keyed by a hash of its settings.
-import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { initBackend } from '../../backend/index.js';
 import {
@@ -12,6 +11,7 @@ import {
 } from '../../train/classifier.js';
 import type { CliIo } from '../io.js';
 import { integerOption } from '../options.js';
+import { terminalBar } from '../progress.js';
 
 interface ClassifierTrainFlags {
   epochs: number;
@@ -40,30 +40,25 @@ export function classifierCommand(io: CliIo): Command {
         return;
       }
       const started = performance.now();
-      const bar = io.isTTY
-        ? new cliProgress.SingleBar(
-            {
-              stream: process.stderr,
-              format: 'classifier {bar} {value}/{total} | ETA {eta_formatted} | loss {loss}',
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : null;
-      let barStarted = false;
+      let bar: ReturnType<typeof terminalBar> | null = null;
       // Without a terminal (a log file, CI): one line per epoch instead of a bar.
       const epochLines = epochProgress(io, flags.epochs, started);
       const trained = trainMnistClassifier({
         ...opts,
         onProgress: (done, total, loss) => {
-          if (!bar) return epochLines(done, total, loss);
-          if (!barStarted) {
-            bar.start(total, 0, { loss: '-' });
-            barStarted = true;
-          }
+          if (!io.isTTY) return epochLines(done, total, loss);
+          bar ??= terminalBar(
+            io,
+            'classifier {bar} {value}/{total} | ETA {eta_formatted} | loss {loss}',
+            total,
+            {
+              payload: { loss: '-' },
+            },
+          );
           bar.update(done, { loss: loss.toFixed(4) });
         },
       });
-      bar?.stop();
+      (bar as ReturnType<typeof terminalBar> | null)?.stop();
       saveClassifier(trained, opts);
       const seconds = (performance.now() - started) / 1000;
       io.out(

@@ -24,7 +24,7 @@ import {
 } from '../feature-model.js';
 import { type CliIo, writeOutputFile } from '../io.js';
 import { checkSampleCount, integerOption, WEIGHTS_HELP, weightsOption } from '../options.js';
-import { createCountProgress } from '../progress.js';
+import { type CountProgress, createCountProgress } from '../progress.js';
 
 interface EvalOptions extends FeatureModelCliOptions {
   run: string;
@@ -76,25 +76,25 @@ export function evalCommand(io: CliIo): Command {
         }
         classifier = loadBenchClassifier(opts.classifier);
       }
-      // One bar per phase on a terminal (26,000 Stacked-MNIST samples take minutes on one core).
-      const bars = new Map<string, ReturnType<typeof createCountProgress>>();
+      // One bar per phase (generate, then classify) on a terminal: 26,000 Stacked-MNIST samples take minutes.
+      let phase: string | null = null;
+      let bar: CountProgress | null = null;
       let evaluation: ReturnType<typeof evaluate>;
       try {
         evaluation = evaluate(trainer, opts.samples, opts.seed, {
           classifier: classifier ?? true,
           weights,
-          onProgress: (phase, done, total) => {
-            let bar = bars.get(phase);
-            if (!bar) {
-              for (const other of bars.values()) other.stop();
-              bar = createCountProgress(io, phase === 'generate' ? 'generate' : 'classify', total);
-              bars.set(phase, bar);
+          onProgress: (next, done, total) => {
+            if (next !== phase) {
+              bar?.stop();
+              bar = createCountProgress(io, next, total);
+              phase = next;
             }
-            bar.update(done);
+            bar?.update(done);
           },
         });
       } finally {
-        for (const bar of bars.values()) bar.stop();
+        (bar as CountProgress | null)?.stop();
       }
       const { metrics } = evaluation;
       const user = featureModel
