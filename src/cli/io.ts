@@ -1,6 +1,6 @@
 // Where CLI commands write: stdout/stderr by default, buffers in tests (the in-process `runCli`); and output
 // files, whose write failures become one-line usage errors naming the file.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DppganError, usageError } from '../errors.js';
 
@@ -30,5 +30,12 @@ export function writeOutputFile(file: string, bytes: string | Uint8Array, option
     writeFileSync(file, bytes);
   } catch (error) {
     throw unwritableOutput(file, error, option);
+  }
+}
+
+/** A one-line usage error when `--out` (shown as `shown`) names an existing file where a directory is expected. */
+export function requireOutputDirectory(dir: string, shown: string = dir): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw usageError(`--out ${shown} is a file, not a directory: choose another --out`);
   }
 }

@@ -22,7 +22,7 @@ import cliProgress from 'cli-progress';
 import { usageError } from '../../errors.js';
 import { meanStd } from '../../report/index.js';
 import { type GeneratorWeights, hasCheckpoint, loadConfigFile, readLog } from '../../train/index.js';
-import type { CliIo } from '../io.js';
+import { type CliIo, requireOutputDirectory } from '../io.js';
 
 /** After a stop request, children still running after this long are terminated. */
 export const STOP_GRACE_MS = 20_000;
@@ -207,9 +207,7 @@ export function runOrder(tasks: BenchTask[]): BenchTask[] {
 /** The results files <out>/<stem>.{json,md,png}. */
 export function resultFiles(out: string, stem: string): { json: string; markdown: string; png: string } {
   const dir = resolve(out);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) {
-    throw usageError(`--out ${out} is a file, not a directory: choose another --out`);
-  }
+  requireOutputDirectory(dir, out);
   return {
     json: join(dir, `${stem}.json`),
     markdown: join(dir, `${stem}.md`),

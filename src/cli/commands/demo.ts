@@ -7,14 +7,14 @@
 // 512) and length (5,000 steps, not 25,000), so that both runs fit in a few minutes on 2 CPU cores; why the
 // Grid and these values: README "Set up and run" (at the Ring, or with D lr 1e-3, the plain GAN does not
 // collapse in a short run and GDPP shows no coverage gain).
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { coverageLabel, sideBySidePng, writePng, writeRunReport } from '../../report/index.js';
 import { parseConfig, type TrainConfig, trainRun } from '../../train/index.js';
 import { type EvalMetrics, evaluate, samplesPng, writeRunArtifacts } from '../artifacts.js';
-import type { CliIo } from '../io.js';
+import { type CliIo, requireOutputDirectory } from '../io.js';
 import { integerOption } from '../options.js';
 import { createProgress } from '../progress.js';
 
@@ -97,9 +97,7 @@ export function demoCommand(io: CliIo): Command {
     .action(async (opts: { out: string; iterations?: number; seed: number }) => {
       const out = resolve(opts.out);
       const iterations = opts.iterations ?? DEMO_ITERATIONS;
-      if (existsSync(out) && !statSync(out).isDirectory()) {
-        throw usageError(`--out ${opts.out} is a file, not a directory: choose another --out`);
-      }
+      requireOutputDirectory(out, opts.out);
       if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, 'demo.json'))) {
         throw usageError(`--out ${opts.out} exists and is not a dppgan demo directory: choose another --out`);
       }
