@@ -109,6 +109,25 @@ const ACTIVATIONS: Activation[] = [
   },
 ];
 
+/**
+ * ∂/∂z of Σ c ⊙ act(z) for `rows` random rows z (seed `zSeed`, scale 1.5) and weights c (seed `cSeed`): the
+ * relative error of tfjs's gradient against the float64 derivative `act.dfdz`.
+ */
+function firstOrderCase(act: Activation, rows: number, zSeed: number, cSeed: number): number {
+  const z = randomNormal(rows * K, zSeed, 1.5);
+  const c = randomNormal(K, cSeed);
+  const got = tf.tidy(() =>
+    tf
+      .grad((t: tf.Tensor) => act.apply(t as tf.Tensor2D, tf.tensor1d(c)))(tf.tensor2d(z, [rows, K]))
+      .dataSync(),
+  );
+  const c64 = Float64Array.from(c);
+  const expected = Array.from({ length: rows }, (_, r) =>
+    act.dfdz(Array.from(z.subarray(r * K, (r + 1) * K)), c64),
+  ).flat();
+  return relativeError(got, expected);
+}
+
 function secondOrderCase(act: Activation, seed: number) {
   const x = randomNormal(B * D, seed);
   const w = randomNormal(D * K, seed + 1, 0.8);
@@ -259,20 +278,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
 
     it('first-order gradient of Σc·softmax(z) (the saved-output branch of the override) matches float64', () => {
-      const rows = 4;
-      const z = randomNormal(rows * K, 98, 1.5);
-      const c = randomNormal(K, 97);
       const softmax = ACTIVATIONS.find((a) => a.name === 'softmax')!;
-      const got = tf.tidy(() =>
-        tf
-          .grad((t: tf.Tensor) => softmax.apply(t as tf.Tensor2D, tf.tensor1d(c)))(tf.tensor2d(z, [rows, K]))
-          .dataSync(),
-      );
-      const c64 = Float64Array.from(c);
-      const expected = Array.from({ length: rows }, (_, r) =>
-        softmax.dfdz(Array.from(z.subarray(r * K, (r + 1) * K)), c64),
-      ).flat();
-      expect(relativeError(got, expected)).toBeLessThanOrEqual(1e-5);
+      expect(firstOrderCase(softmax, 4, 98, 97)).toBeLessThanOrEqual(1e-5);
     });
 
     it('comparisons have a zero gradient; tensors do not leak through the overrides', () => {
@@ -359,19 +366,7 @@ describe('LogSoftmax gradient override (for a backend that runs a LogSoftmax ker
   });
 
   it('first order (from the saved output) matches float64', () => {
-    const rows = 3;
-    const z = randomNormal(rows * K, 61, 1.5);
-    const c = randomNormal(K, 62);
-    const got = tf.tidy(() =>
-      tf
-        .grad((t: tf.Tensor) => act.apply(t as tf.Tensor2D, tf.tensor1d(c)))(tf.tensor2d(z, [rows, K]))
-        .dataSync(),
-    );
-    const c64 = Float64Array.from(c);
-    const expected = Array.from({ length: rows }, (_, r) =>
-      act.dfdz(Array.from(z.subarray(r * K, (r + 1) * K)), c64),
-    ).flat();
-    expect(relativeError(got, expected)).toBeLessThanOrEqual(1e-5);
+    expect(firstOrderCase(act, 3, 61, 62)).toBeLessThanOrEqual(1e-5);
   });
 
   it('second order (from the saved input) matches float64 finite differences', () => {

@@ -246,21 +246,27 @@ describe('numerical guard', () => {
     },
   );
 
-  it('a checkpoint with a non-finite weight is never written: the run stops in one line, the last one stays', async () => {
-    const config = toyConfig({ iterations: 10, checkpointEvery: 2, logEvery: 1 });
-    const runDir = join(scratch, 'no-nan-checkpoint');
-    const error = await trainRun(config, {
+  /**
+   * A 10-step toy run in `runDir` (checkpoint every `checkpointEvery` steps) whose first G weight is set to
+   * `value` after step `step`; resolves to what trainRun threw (null if it did not).
+   */
+  const trainWithWeightsSpoiled = (runDir: string, checkpointEvery: number, step: number, value: number) =>
+    trainRun(toyConfig({ iterations: 10, checkpointEvery, logEvery: 1 }), {
       runDir,
       onStep: (stats, trainer) => {
-        if (stats.step === 4) {
+        if (stats.step === step) {
           const w = trainer.gan.generator.stack.trainableVariables()[0];
-          w.assign(tf.fill(w.shape, Number.POSITIVE_INFINITY));
+          w.assign(tf.fill(w.shape, value));
         }
       },
     }).then(
       () => null,
       (e: unknown) => e,
     );
+
+  it('a checkpoint with a non-finite weight is never written: the run stops in one line, the last one stays', async () => {
+    const runDir = join(scratch, 'no-nan-checkpoint');
+    const error = await trainWithWeightsSpoiled(runDir, 2, 4, Number.POSITIVE_INFINITY);
     expect(error).toBeInstanceOf(DppganError);
     expect((error as DppganError).message).toMatch(
       /^training stopped at step 4: non-finite weights \(found while checkpointing; not saved\); the last good checkpoint \(step 2\) is in .*checkpoint: lower the learning rates or check the data$/,
@@ -273,20 +279,8 @@ describe('numerical guard', () => {
   });
 
   it('stopped before its first checkpoint, the run says so instead of pointing at a checkpoint', async () => {
-    const config = toyConfig({ iterations: 10, checkpointEvery: 5, logEvery: 1 });
     const runDir = join(scratch, 'no-first-checkpoint');
-    const error = await trainRun(config, {
-      runDir,
-      onStep: (stats, trainer) => {
-        if (stats.step === 5) {
-          const w = trainer.gan.generator.stack.trainableVariables()[0];
-          w.assign(tf.fill(w.shape, Number.NaN));
-        }
-      },
-    }).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const error = await trainWithWeightsSpoiled(runDir, 5, 5, Number.NaN);
     expect((error as DppganError).message).toMatch(
       /^training stopped at step 5: non-finite weights \(found while checkpointing; not saved\); no checkpoint was written yet: lower the learning rates or check the data$/,
     );
