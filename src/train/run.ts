@@ -165,6 +165,8 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
     throw usageError(`${runDir} is a file, not a run directory: choose another --out`);
   }
   let resumed = false;
+  /** A run already in runDir that --force replaces (deleted only once the new one could be built). */
+  let replaced = false;
   if (opts.resume) {
     const saved = savedRunConfig(runDir);
     if (config === null) config = saved;
@@ -199,6 +201,7 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
       if (!looksLikeRun(runDir)) {
         throw usageError(`--force: refusing to delete ${runDir}, which is not a dppgan run directory`);
       }
+      replaced = true;
     }
   }
   const backend = await initBackend({ backend: config.backend });
@@ -236,7 +239,7 @@ export async function trainRun(config: TrainConfig | null, opts: TrainRunOptions
       opts.onWarning?.(`--resume: ${runDir} has no checkpoint yet; starting it from step 0`);
     }
     if (config.nanPolicy === 'rollback') lastGood ??= await trainer.captureCheckpoint();
-    if (opts.force && !opts.resume && isNonEmptyDir(runDir)) rmSync(runDir, { recursive: true, force: true });
+    if (replaced) rmSync(runDir, { recursive: true, force: true });
     makeDir(runDir);
     writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   } catch (error) {
