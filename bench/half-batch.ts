@@ -44,13 +44,20 @@ const halfTimes: number[] = [];
 const ratios: number[] = [];
 for (let i = 0; i < PAIRS; i++) {
   // Alternate which one goes first.
-  const [a, b] = i % 2 === 0 ? [stepCpuSeconds(full), stepCpuSeconds(half)] : [0, stepCpuSeconds(half)];
-  const fullTime = i % 2 === 0 ? a : stepCpuSeconds(full);
+  let fullTime: number;
+  let halfTime: number;
+  if (i % 2 === 0) {
+    fullTime = stepCpuSeconds(full);
+    halfTime = stepCpuSeconds(half);
+  } else {
+    halfTime = stepCpuSeconds(half);
+    fullTime = stepCpuSeconds(full);
+  }
   fullTimes.push(fullTime);
-  halfTimes.push(b);
-  ratios.push(b / fullTime);
+  halfTimes.push(halfTime);
+  ratios.push(halfTime / fullTime);
   console.log(
-    `pair ${i + 1}: B=${full.config.batchSize} ${fullTime.toFixed(3)} s, B=${half.config.batchSize} ${b.toFixed(3)} s, ratio ${(b / fullTime).toFixed(3)}`,
+    `pair ${i + 1}: B=${full.config.batchSize} ${fullTime.toFixed(3)} s, B=${half.config.batchSize} ${halfTime.toFixed(3)} s, ratio ${(halfTime / fullTime).toFixed(3)}`,
   );
 }
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
