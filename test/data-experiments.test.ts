@@ -17,8 +17,10 @@ describe('experiments/synthetic configs', () => {
     const methods = ['gan', 'wgan-gp', 'sn-gan', 'gdpp-gan', 'gdpp-sn-gan', 'gdpp-gan-magnitude1'];
     methods.push('gdpp-gan-magnitude1-decay', 'gdpp-gan-magnitude1-40k', 'gdpp-gan-magnitude1-ema');
     methods.push('gdpp-gan-magnitude1-40k-ema');
+    // The sign-invariant probe targets the Grid's dropped modes only (the Ring keeps all 8 without it).
+    const gridOnly = ['grid-gdpp-gan-magnitude1-40k-ema-signinvariant.json'];
     expect(files.sort()).toEqual(
-      ['grid', 'ring'].flatMap((d) => methods.map((m) => `${d}-${m}.json`)).sort(),
+      [...['grid', 'ring'].flatMap((d) => methods.map((m) => `${d}-${m}.json`)), ...gridOnly].sort(),
     );
   });
 
@@ -65,6 +67,14 @@ describe('experiments/synthetic configs', () => {
       expect(generatorEma).toEqual({ decay: 0.999, start: 0 });
       expect(rest).toEqual(long);
     }
+  });
+
+  it('the sign-invariant variant is the Grid 40k EMA one with |v_fake · v_real| in the structure term', () => {
+    const base = loadConfigFile(join(dir, 'grid-gdpp-gan-magnitude1-40k-ema.json'));
+    const variant = loadConfigFile(join(dir, 'grid-gdpp-gan-magnitude1-40k-ema-signinvariant.json'));
+    expect(base.gdpp?.signInvariant).toBe(false);
+    expect(variant.gdpp?.signInvariant).toBe(true);
+    expect({ ...variant, gdpp: { ...variant.gdpp, signInvariant: false } }).toEqual(base);
   });
 
   for (const file of files.filter((f) => !f.includes('magnitude1'))) {

@@ -40,6 +40,8 @@ export const METHOD_NAMES: Record<string, string> = {
   'gdpp-gan-magnitude1-40k': 'GDPP-GAN, magnitude weight 1, 40,000 iterations (ours)',
   'gdpp-gan-magnitude1-ema': 'GDPP-GAN, magnitude 1 + G moving average (ours)',
   'gdpp-gan-magnitude1-40k-ema': 'GDPP-GAN, magnitude 1, 40,000 iterations + G moving average (ours)',
+  'gdpp-gan-magnitude1-40k-ema-signinvariant':
+    'GDPP-GAN, magnitude 1, 40,000 iterations + G moving average, sign-invariant structure (ours)',
   'gdpp-gan-magnitude10': 'GDPP-GAN, magnitude weight 10 (ours)',
   'gdpp-gan-magnitude10-ema': 'GDPP-GAN, magnitude 10 + G moving average (ours)',
   'gdpp-gan-magnitude30-ema': 'GDPP-GAN, magnitude 30 + G moving average (ours)',
