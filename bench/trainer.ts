@@ -1,6 +1,8 @@
 // Trainer benchmark: median wall and CPU time of Trainer.trainStep for experiment configs (default: the paper's
 // Ring GAN and GDPP-GAN, mlp-gdpp z=256, B=512, simultaneous), plus an optional per-kernel profile.
 // Usage: npx tsx bench/trainer.ts [--steps N] [--profile] [config.json ...]
+// Also counts the multiply-accumulates of one step's matrix-product kernels (convolutions are not counted): with
+// the default pair this shows how much arithmetic GDPP's B·d² products add to the plain step, beside the time.
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
@@ -19,6 +21,23 @@ const files = args.filter((a) => a.endsWith('.json'));
 if (files.length === 0)
   files.push('experiments/synthetic/ring-gan.json', 'experiments/synthetic/ring-gdpp-gan.json');
 
+type KernelRecord = { name: string; inputShapes: number[][]; outputShapes: number[][] };
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Multiply-accumulates of a matrix-product kernel from its shapes alone (transposes need no attributes): per batch
+ * a holds m·k, b holds k·n and the output m·n numbers, so k² = (m·k)(k·n)/(m·n). 0 for other kernels.
+ */
+function matmulMacs(kernel: KernelRecord): number {
+  if (kernel.name !== 'BatchMatMul' && kernel.name !== '_FusedMatMul' && kernel.name !== 'MatMul') return 0;
+  const [a, b] = kernel.inputShapes;
+  const out = kernel.outputShapes[0];
+  const perBatch = (shape: number[]) => size(shape.slice(-2));
+  const inner = Math.sqrt((perBatch(a) * perBatch(b)) / perBatch(out));
+  return size(out) * inner;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -33,6 +52,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
+  const work: { file: string; macs: number; cpu: number; gdpp: boolean; batch: number }[] = [];
   for (const file of files) {
     const config = loadConfigFile(file);
     const trainer = new Trainer(config, { dataset: createDataset(config.data) });
@@ -55,10 +75,13 @@ async function main(): Promise<void> {
         `${median(cpu).toFixed(2)} ms (${STEPS} steps; schedule ${config.schedule}; tensors +${leak}; ` +
         `dLoss ${last.dLoss.toFixed(6)} gLoss ${last.gLoss.toFixed(6)})`,
     );
+    const info = await tf.profile(() => {
+      trainer.trainStep();
+    });
+    const macs = info.kernels.reduce((sum, k) => sum + matmulMacs(k as KernelRecord), 0);
+    work.push({ file, macs, cpu: median(cpu), gdpp: config.gdpp !== null, batch: config.batchSize });
+    console.log(`  matrix products: ${(macs / 1e6).toFixed(1)} M multiply-accumulates per step`);
     if (args.includes('--profile')) {
-      const info = await tf.profile(() => {
-        trainer.trainStep();
-      });
       const byKernel = new Map<string, { ms: number; calls: number }>();
       for (const k of info.kernels) {
         const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
@@ -74,6 +97,17 @@ async function main(): Promise<void> {
         console.log(`    ${name.padEnd(24)} ${ms.toFixed(2).padStart(8)} ms ×${calls}`);
     }
     trainer.dispose();
+  }
+  // With one plain and one GDPP config of the same batch (the default pair): GDPP's share of the arithmetic.
+  const plain = work.find((w) => !w.gdpp);
+  const withGdpp = work.find((w) => w.gdpp && w.batch === plain?.batch);
+  if (plain && withGdpp) {
+    const extra = withGdpp.macs - plain.macs;
+    const percent = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+    console.log(
+      `GDPP adds ${(extra / 1e6).toFixed(1)} M multiply-accumulates (${percent(extra / plain.macs)} of the plain ` +
+        `step's matrix products) and ${percent(withGdpp.cpu / plain.cpu - 1)} CPU time per step`,
+    );
   }
 }
 main().catch((e) => {
