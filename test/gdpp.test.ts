@@ -187,6 +187,75 @@ describe('d < B: the d×d Gram path equals the B×B kernel path', () => {
   });
 });
 
+/**
+ * Rows spanning only `rank` dimensions of R^d, as a 2-D mixture's discriminator features nearly do: at most `rank`
+ * eigenvalues per branch are above the null limit, so with 4·rank ≤ d the Gram path takes its low-rank route
+ * (φU formed for those columns only, the gradient through d×d products).
+ */
+function lowRankFeatures(b: number, d: number, rank: number, seed: number): Float64Array {
+  const r = seededSignedUniform(seed);
+  const coefficients = Float64Array.from({ length: b * rank }, () => r());
+  const basis = Float64Array.from({ length: rank * d }, () => r());
+  const h = new Float64Array(b * d);
+  for (let i = 0; i < b; i++)
+    for (let q = 0; q < rank; q++)
+      for (let c = 0; c < d; c++) h[i * d + c] += coefficients[i * rank + q] * basis[q * d + c];
+  return h;
+}
+
+describe("low-rank features: the Gram path's low-rank route", () => {
+  const [b, d, rank] = [96, 40, 6];
+  const fake = lowRankFeatures(b, d, rank, 5);
+  const real = lowRankFeatures(b, d, rank, 6);
+
+  it('equals the B×B kernel path, loss and gradient, with and without signInvariant', () => {
+    for (const opts of [{}, { signInvariant: true }, { magnitudeWeight: 1 }] as GdppOptions[]) {
+      const gram = gdppLoss64(fake, real, b, d, { ...opts, path: 'gram' });
+      const kernel = gdppLoss64(fake, real, b, d, { ...opts, path: 'kernel' });
+      expect(Math.abs(gram.structure)).toBeGreaterThan(1e-3); // a real comparison, not 0 = 0
+      expect(Math.abs(gram.loss - kernel.loss)).toBeLessThan(1e-10);
+      const gg = gram.gradient();
+      const gk = kernel.gradient();
+      let err = 0;
+      let scale = 0;
+      for (let i = 0; i < gg.length; i++) {
+        err = Math.max(err, Math.abs(gg[i] - gk[i]));
+        scale = Math.max(scale, Math.abs(gk[i]));
+      }
+      expect(scale).toBeGreaterThan(0);
+      expect(err / scale).toBeLessThan(1e-6);
+    }
+  });
+
+  it('matches central finite differences along random directions (Float64), and float32 products', () => {
+    for (const opts of [{}, { signInvariant: true }, { magnitudeWeight: 1 }] as GdppOptions[]) {
+      const g = gdppLoss64(fake, real, b, d, opts).gradient();
+      const r = seededSignedUniform(17);
+      const step = 1e-6;
+      for (let trial = 0; trial < 6; trial++) {
+        const direction = Float64Array.from({ length: b * d }, () => r());
+        const plus = fake.map((x, i) => x + step * direction[i]);
+        const minus = fake.map((x, i) => x - step * direction[i]);
+        const fd =
+          (gdppLoss64(plus, real, b, d, opts).loss - gdppLoss64(minus, real, b, d, opts).loss) / (2 * step);
+        let analytic = 0;
+        for (let i = 0; i < g.length; i++) analytic += g[i] * direction[i];
+        expect(Math.abs(fd)).toBeGreaterThan(1e-6);
+        expect(Math.abs(fd - analytic)).toBeLessThan(1e-4 * Math.abs(fd));
+      }
+      const mixed = gdppLoss64(fake, real, b, d, { ...opts, precision: 'float32' });
+      const gm = mixed.gradient();
+      let err = 0;
+      let scale = 0;
+      for (let i = 0; i < g.length; i++) {
+        err = Math.max(err, Math.abs(gm[i] - g[i]));
+        scale = Math.max(scale, Math.abs(g[i]));
+      }
+      expect(err / scale).toBeLessThan(1e-3);
+    }
+  });
+});
+
 describe('float32 products (the op default on wasm)', () => {
   it('agree with float64 to ~1e-5 relative, loss and gradient, on both paths', () => {
     for (const [b, d] of [

@@ -10,9 +10,12 @@
 // matrix G = φᵀφ (d×d): same non-zero spectrum, v = s·φu/√λ with s the sign that makes the B-vector's
 // largest-|component| entry positive (eigh's convention), and the B − d structural zero eigenvalues pair
 // zero with zero (magnitude 0) and carry λ̂ = 0 (min λ_real = 0 when d < B), so their arbitrary null-space
-// eigenvectors never matter. Guards (documented where defined): rows normalised with an ε (zero rows),
-// λ̂ := 0 for a flat real spectrum (max = min), zero structure weight for null-space pairs, and a Lorentzian
-// in place of 1/(λj − λi) in the backward pass (near-equal eigenvalues) — never NaN/Inf.
+// eigenvectors never matter. With few pairs above both null limits (low-rank features, as a 2-D mixture's),
+// only their B-vectors are formed and the gradient 2φ·(U K Uᵀ) + direct·Uᵀ takes d×d products first (3 B·d²
+// products a step instead of 5): same formula, products in another order. Guards (documented where defined):
+// rows normalised with an ε (zero rows), λ̂ := 0 for a flat real spectrum (max = min), zero structure weight for
+// null-space pairs, and a Lorentzian in place of 1/(λj − λi) in the backward pass (near-equal eigenvalues) —
+// never NaN/Inf.
 import * as tf from '@tensorflow/tfjs-core';
 import { DppganError, usageError } from '../errors.js';
 import {
@@ -80,12 +83,20 @@ interface Branch {
   norms: Float64Array; // √(‖h_b‖² + ε²)
   values: Float64Array; // n eigenvalues ascending (n = B on the kernel path, d on the Gram path)
   vectors: Float64Array; // n×n eigenvectors of the kernel or Gram matrix, as columns
-  unscaled: Float64Array; // B×n: the kernel path's V itself; the Gram path's φU (columns s·√λ·v)
-  // scales[i]·unscaled[:, i] = the unit B-vector v_i with eigh's sign convention: s_i/√λ_i on the Gram path (0 for
-  // null-space columns), 1 on the kernel path (unscaled = V)
-  scales: Float64Array;
-  signs: Float64Array; // n: s_i (Gram path), 1 on the kernel path
   nullLimit: number;
+  aboveNull: number; // the first column whose eigenvalue is above nullLimit (λ ascending: the rest are too)
+}
+
+/**
+ * The unit B-vectors v_i of a branch's columns `first`..n−1 (the only ones the structure term reads), each as
+ * unscaled[:, i]·scales[i]: on the kernel path unscaled = V and scales = 1; on the Gram path unscaled[:, i] =
+ * φu_i = s_i·√λ_i·v_i and scales[i] = s_i/√λ_i, s_i the sign that makes v_i's largest-|entry| positive (eigh's
+ * convention). Only columns from `first` on have a sign and scale (the scale is 0 before, on the Gram path).
+ */
+interface BatchVectors {
+  unscaled: Float64Array; // B×n
+  scales: Float64Array;
+  signs: Float64Array; // s_i (Gram path), 1 on the kernel path
 }
 
 function normaliseRows(
@@ -138,20 +149,33 @@ function decompose(
   );
   const maxValue = Math.max(values[n - 1], 0);
   const nullLimit = nullSpace * maxValue;
+  let aboveNull = 0;
+  while (aboveNull < n && !(values[aboveNull] > nullLimit)) aboveNull++;
+  return { phi, norms, values, vectors, nullLimit, aboveNull };
+}
+
+/** A branch's unit B-vectors for columns first..n−1 (see BatchVectors). */
+function batchVectors(
+  branch: Branch,
+  b: number,
+  d: number,
+  gram: boolean,
+  first: number,
+  products: MatrixProducts,
+  name: string,
+  ws?: Workspace,
+  allColumns = false,
+): BatchVectors {
+  const n = gram ? d : b;
   const signs = new Float64Array(n).fill(1);
-  if (!gram) {
-    const scales = new Float64Array(n).fill(1);
-    return { phi, norms, values, vectors, unscaled: vectors, scales, signs, nullLimit };
-  }
-  // Columns above the null limit (a suffix: λ ascending); only they get a sign and a B-vector (the others'
-  // structure weight is 0), and on the real branch only they have eigenvectors at all.
-  let first = 0;
-  while (first < n && !(values[first] > nullLimit)) first++;
-  // φU (B×d): column i is φu_i = ±√λ_i · v_i (the real branch: its non-null columns only, the rest 0).
-  const unscaled = onlyAboveNull
-    ? columnsProduct(phi, vectors, b, d, n, first, products, take(ws, `${prefix}unscaled`, b * n, true))
-    : products.multiply(phi, vectors, b, d, n, take(ws, `${prefix}unscaled`, b * n, false));
-  // Row-major passes only (columns are strided): each column's largest-|entry| row, then the scaled copy.
+  if (!gram) return { unscaled: branch.vectors, scales: new Float64Array(n).fill(1), signs };
+  // φU (B×n): every column with `allColumns`, else columns first..n−1 (a B·d·(n − first) product, or the full
+  // one when that is the cheaper).
+  const { phi, vectors, values } = branch;
+  const unscaled = allColumns
+    ? products.multiply(phi, vectors, b, d, n, take(ws, name, b * n, false))
+    : columnsProduct(phi, vectors, b, d, n, first, products, take(ws, name, b * n, true));
+  // Row-major passes only (columns are strided): each column's largest-|entry| row, then the scale.
   const bestAbs = new Float64Array(n).fill(-1);
   const bestValue = new Float64Array(n);
   for (let r = 0; r < b; r++) {
@@ -165,12 +189,12 @@ function decompose(
       }
     }
   }
-  const scales = new Float64Array(n); // s_i/√λ_i, 0 for null-space columns
+  const scales = new Float64Array(n); // s_i/√λ_i, 0 before `first`
   for (let i = first; i < n; i++) {
     signs[i] = bestValue[i] < 0 ? -1 : 1;
     scales[i] = signs[i] / Math.sqrt(values[i]);
   }
-  return { phi, norms, values, vectors, unscaled, scales, signs, nullLimit };
+  return { unscaled, scales, signs };
 }
 
 // Reused buffers for the gradient's B×n temporaries (dead once gradient() returns; it is not re-entrant): fresh
@@ -215,15 +239,6 @@ function take(ws: Workspace | undefined, name: string, size: number, zero: boole
 }
 
 const OP_WORKSPACE: Workspace = { generation: 0, buffers: new Map() };
-
-/** x (m×n) transposed into out (n×m). */
-function transposeInto(x: Float64Array, m: number, n: number, out: Float64Array): Float64Array {
-  for (let i = 0; i < m; i++) {
-    const row = i * n;
-    for (let j = 0; j < n; j++) out[j * m + i] = x[row + j];
-  }
-  return out;
-}
 
 /** x (B×d) · (columns first..n−1 of v, d×n), placed in those columns of a B×n result (the others 0). */
 function columnsProduct(
@@ -336,6 +351,24 @@ function computeGdpp(
   const generation = workspace === undefined ? 0 : ++workspace.generation;
   const fake = decompose(hFake, b, d, gram, products, false, workspace);
   const real = decompose(hReal, b, d, gram, products, true, workspace);
+  // Only pairs above both null limits can carry structure weight: their B-vectors are all the loss reads.
+  const first = Math.max(fake.aboveNull, real.aboveNull);
+  // Gram path, many such pairs (full-rank features): the gradient reuses the fake φU in full, as cheap as any
+  // route then. Few pairs (low-rank features, e.g. a 2-D mixture's): φU is formed for them only, and the
+  // gradient goes through d×d products instead (see gradient()): 5 → 3 B·d² products per step.
+  const lowRank = gram && (n - first) * 4 <= n;
+  const fakeVectors = batchVectors(
+    fake,
+    b,
+    d,
+    gram,
+    lowRank ? first : fake.aboveNull,
+    products,
+    'fake.unscaled',
+    workspace,
+    !lowRank, // the gradient's (2·(φU)·K + direct)·Uᵀ reads every column
+  );
+  const realVectors = batchVectors(real, b, d, gram, first, products, 'real.unscaled', workspace);
 
   // magnitude: mean over all B eigenvalues; the `offset` structural zeros pair 0 with 0.
   let magnitudeSum = 0;
@@ -351,15 +384,16 @@ function computeGdpp(
   // a meaningful target) and for null-space pairs.
   const weights = new Float64Array(n);
   const cosines = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  for (let i = first; i < n; i++) {
     if (flat || !(fake.values[i] > fake.nullLimit) || !(real.values[i] > real.nullLimit)) continue;
     weights[i] = (real.values[i] - minReal) / spread;
   }
   for (let r = 0; r < b; r++) {
     const row = r * n;
-    for (let i = 0; i < n; i++) cosines[i] += fake.unscaled[row + i] * real.unscaled[row + i];
+    for (let i = first; i < n; i++)
+      cosines[i] += fakeVectors.unscaled[row + i] * realVectors.unscaled[row + i];
   }
-  for (let i = 0; i < n; i++) cosines[i] *= fake.scales[i] * real.scales[i];
+  for (let i = first; i < n; i++) cosines[i] *= fakeVectors.scales[i] * realVectors.scales[i];
   let structure = 0;
   for (let i = 0; i < n; i++) {
     if (weights[i] === 0) cosines[i] = 0;
@@ -375,38 +409,47 @@ function computeGdpp(
     // a'_i = a_i·(sign c_i if signInvariant), so structure = −Σ a'_i c_i.
     const gradValues = new Float64Array(n);
     for (let i = 0; i < n; i++) gradValues[i] = ((2 * weight) / b) * (fake.values[i] - real.values[i]);
-    // direct (B×n), column i: ∂structure/∂(unscaled column i) with λ held fixed: −a'_i·v_real,i / (s_i√λ_i) on
-    // the Gram path (v_fake,i = s_i·φu_i/√λ_i), −a'_i·v_real,i on the kernel path (= V̄).
+    // direct (B×k, the k = n − s0 columns from s0 on), column i: ∂structure/∂(unscaled column i) with λ held
+    // fixed: −a'_i·v_real,i / (s_i√λ_i) on the Gram path (v_fake,i = s_i·φu_i/√λ_i), −a'_i·v_real,i on the
+    // kernel path (= V̄).
     const columnScale = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const effective = signInvariant ? weights[i] * Math.sign(cosines[i]) : weights[i];
       if (effective === 0) continue;
-      columnScale[i] = gram ? (-effective * fake.signs[i]) / Math.sqrt(fake.values[i]) : -effective;
+      columnScale[i] = gram ? (-effective * fakeVectors.signs[i]) / Math.sqrt(fake.values[i]) : -effective;
       // ∂/∂λ_i of −a'_i s_i (φu_i·v_r)/√λ_i = +½ a'_i c_i / λ_i
       if (gram) gradValues[i] += (0.5 * effective * cosines[i]) / fake.values[i];
     }
     // direct's non-zero columns are those with a structure weight: all at index ≥ s0
     let s0 = 0;
     while (s0 < n && columnScale[s0] === 0) s0++;
-    const directScale = new Float64Array(n); // direct = real.unscaled · diag(directScale)
-    for (let i = s0; i < n; i++) directScale[i] = columnScale[i] * real.scales[i];
-    const direct = scratch('direct', b * n);
+    const k = n - s0;
+    const direct = scratch('direct', b * k); // B×k
+    const directT = scratch('directT', k * b); // its transpose, k×B
     for (let r = 0; r < b; r++) {
       const row = r * n;
-      for (let i = s0; i < n; i++) direct[row + i] = directScale[i] * real.unscaled[row + i];
+      for (let i = s0; i < n; i++) {
+        const x = columnScale[i] * realVectors.scales[i] * realVectors.unscaled[row + i];
+        direct[r * k + i - s0] = x;
+        directT[(i - s0) * b + r] = x;
+      }
     }
-    // K = diag(λ̄) + F∘(Xᵀ·direct), X = the B-space image of the eigenvectors: V (kernel) or φU (Gram, since
-    // Uᵀ·Ū = Uᵀφᵀ·direct = (φU)ᵀ·direct), then symmetrised: the gradient w.r.t. the decomposed matrix is U·K·Uᵀ.
-    // (Only direct's columns s0.. enter the product; the other columns of Xᵀ·direct are 0.)
-    const inner = columnsProduct(
-      transposeInto(fake.unscaled, b, n, scratch('unscaledT', b * n)),
-      direct,
-      n,
-      b,
-      n,
-      s0,
-      products,
-    );
+    // K = diag(λ̄) + F∘(Xᵀ·direct), X = the B-space image of the eigenvectors: V (kernel) or φU (Gram), then
+    // symmetrised: the gradient w.r.t. the decomposed matrix is U·K·Uᵀ. Only columns s0.. of Xᵀ·direct are
+    // non-zero; their transpose (k×n) is directᵀ·X, or (directᵀ·φ)·U on the low-rank route (φU not in full).
+    const u = fake.vectors;
+    const phi = fake.phi;
+    const crossT =
+      k === 0
+        ? new Float64Array(0)
+        : lowRank
+          ? products.multiply(products.multiply(directT, phi, k, b, d), u, k, d, n)
+          : products.multiply(directT, fakeVectors.unscaled, k, b, n);
+    const inner = scratch('inner', n * n);
+    for (let i = s0; i < n; i++) {
+      const row = (i - s0) * n;
+      for (let j = 0; j < n; j++) inner[j * n + i] = crossT[row + j];
+    }
     const epsilon = broadening(fake.values, gapTolerance);
     for (let j = 0; j < n; j++) {
       inner[j * n + j] = gradValues[j];
@@ -418,17 +461,29 @@ function computeGdpp(
         inner[i * n + j] = s;
       }
     }
-    const u = fake.vectors;
-    const phi = fake.phi;
     let phiBar: Float64Array;
-    if (gram) {
+    const uT = transposeOf(u, n, n);
+    if (lowRank) {
+      // G = φᵀφ → φ̄ = 2φ·U K Uᵀ + direct·Uᵀ (direct's zero columns left out): U K Uᵀ by d³ products, then
+      // one B·d² product.
+      const gramBar = products.multiply(products.multiply(u, inner, n, n, n), uT, n, n, n);
+      phiBar = products.multiply(phi, gramBar, b, d, d, scratch('phiBar', b * d));
+      for (let i = 0; i < phiBar.length; i++) phiBar[i] *= 2;
+      if (k > 0) {
+        const directPart = products.multiply(direct, uT.subarray(s0 * n), b, k, d);
+        for (let i = 0; i < phiBar.length; i++) phiBar[i] += directPart[i];
+      }
+    } else if (gram) {
       // G = φᵀφ → φ̄ = 2φ·U K Uᵀ + direct·Uᵀ = (2·(φU)·K + direct)·Uᵀ
-      const m = products.multiply(fake.unscaled, inner, b, n, n, scratch('m', b * n));
-      for (let i = 0; i < m.length; i++) m[i] = 2 * m[i] + direct[i];
-      phiBar = products.multiply(m, transposeOf(u, n, n), b, n, d, scratch('phiBar', b * d));
+      const m = products.multiply(fakeVectors.unscaled, inner, b, n, n, scratch('m', b * n));
+      for (let r = 0; r < b; r++) {
+        for (let i = 0; i < n; i++) m[r * n + i] *= 2;
+        for (let i = s0; i < n; i++) m[r * n + i] += direct[r * k + i - s0];
+      }
+      phiBar = products.multiply(m, uT, b, n, d, scratch('phiBar', b * d));
     } else {
       // L = φφᵀ → φ̄ = 2·Ā·φ with Ā = V K Vᵀ (symmetric)
-      const abar = products.multiply(products.multiply(u, inner, n, n, n), transposeOf(u, n, n), n, n, n);
+      const abar = products.multiply(products.multiply(u, inner, n, n, n), uT, n, n, n);
       phiBar = products.multiply(abar, phi, b, b, d);
       for (let i = 0; i < phiBar.length; i++) phiBar[i] *= 2;
     }
@@ -438,8 +493,8 @@ function computeGdpp(
       const pr = r * d;
       const inverseNorm = 1 / fake.norms[r];
       let dot = 0;
-      for (let k = 0; k < d; k++) dot += phi[pr + k] * phiBar[pr + k];
-      for (let k = 0; k < d; k++) hBar[pr + k] = (phiBar[pr + k] - phi[pr + k] * dot) * inverseNorm;
+      for (let c = 0; c < d; c++) dot += phi[pr + c] * phiBar[pr + c];
+      for (let c = 0; c < d; c++) hBar[pr + c] = (phiBar[pr + c] - phi[pr + c] * dot) * inverseNorm;
     }
     return hBar;
   };
