@@ -1,6 +1,7 @@
 // GDPP benchmark: cost of gdppLoss forward+backward (the tfjs op, gradient w.r.t. phiFake) and of eigh
 // (forward, and forward+backward) on the default backend. Median of repeated runs after warm-up.
 // Usage: npm run bench:gdpp -- [--reps N]
+// (512, 128) runs twice: full-rank features, and rank-8 ones, which take gdppLoss's low-rank route.
 // Targets (issue 3): eigh n=64 ≤ 0.5 ms; GDPP (512,128) fwd+bwd ≤ 10 ms (stretch 6 ms).
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -41,20 +42,29 @@ function fmt(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 }
 
-function features(b: number, d: number, seed: number): tf.Tensor2D {
-  return tf.tanh(tf.randomNormal([b, d], 0, 1, 'float32', seed)) as tf.Tensor2D;
+/** tanh of Gaussians (full rank), or with `rank`: rows in a rank-dimensional subspace, as a 2-D mixture's D features nearly are. */
+function features(b: number, d: number, seed: number, rank?: number): tf.Tensor2D {
+  if (rank === undefined) return tf.tanh(tf.randomNormal([b, d], 0, 1, 'float32', seed)) as tf.Tensor2D;
+  return tf.tidy(() =>
+    tf.matMul(
+      tf.randomNormal([b, rank], 0, 1, 'float32', seed),
+      tf.randomNormal([rank, d], 0, 0.3, 'float32', seed + 7),
+    ),
+  ) as tf.Tensor2D;
 }
 
 async function main(): Promise<void> {
   const backend = await initBackend();
   const rows: string[][] = [];
-  for (const [b, d] of [
+  const cases: [number, number, number?][] = [
     [64, 4096],
     [512, 128],
+    [512, 128, 8],
     [512, 512],
-  ]) {
-    const fake = features(b, d, 1);
-    const real = features(b, d, 2);
+  ];
+  for (const [b, d, rank] of cases) {
+    const fake = features(b, d, 1, rank);
+    const real = features(b, d, 2, rank);
     const step = () => {
       const g = tf.tidy(() => tf.grad((f: tf.Tensor) => gdppLoss(f as tf.Tensor2D, real))(fake));
       g.dataSync();
@@ -64,7 +74,7 @@ async function main(): Promise<void> {
     const t = time(step, reps, reps < REPS ? 1 : 3);
     rows.push([
       `gdppLoss fwd+bwd (B=${b}, d=${d})`,
-      d < b ? `Gram ${d}×${d}` : `kernel ${b}×${b}`,
+      (d < b ? `Gram ${d}×${d}` : `kernel ${b}×${b}`) + (rank === undefined ? '' : `, rank-${rank} features`),
       fmt(t.median),
       fmt(t.min),
       fmt(t.cpu),
