@@ -240,7 +240,10 @@ function take(ws: Workspace | undefined, name: string, size: number, zero: boole
 
 const OP_WORKSPACE: Workspace = { generation: 0, buffers: new Map() };
 
-/** x (B×d) · (columns first..n−1 of v, d×n), placed in those columns of a B×n result (the others 0). */
+/**
+ * x (B×d) · (columns first..n−1 of v, d×n), placed in those columns of a B×n result. Only those columns are
+ * meaningful: the others stay 0, or hold x·v there when the full product is taken (few columns skipped).
+ */
 function columnsProduct(
   x: Float64Array,
   v: Float64Array,
@@ -253,8 +256,8 @@ function columnsProduct(
 ): Float64Array {
   const k = n - first;
   if (k === 0) return out;
-  // The skipped columns of v are zero (symmetricEigen's vectorsAbove, a zero structure weight), so when few are
-  // skipped the full product is cheaper than gathering the others and scattering the result.
+  // Callers never read the skipped columns, so when few are skipped the full product is cheaper than gathering
+  // the others and scattering the result.
   if (first * 4 < n) return products.multiply(x, v, b, d, n, out);
   const sub = new Float64Array(d * k);
   for (let r = 0; r < d; r++) sub.set(v.subarray(r * n + first, r * n + n), r * k);
