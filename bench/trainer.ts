@@ -23,8 +23,6 @@ if (files.length === 0)
 
 type KernelRecord = { name: string; inputShapes: number[][]; outputShapes: number[][] };
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
 /**
  * Multiply-accumulates of a matrix-product kernel from its shapes alone (transposes need no attributes): per batch
  * a holds m·k, b holds k·n and the output m·n numbers, so k² = (m·k)(k·n)/(m·n). 0 for other kernels.
@@ -33,9 +31,9 @@ function matmulMacs(kernel: KernelRecord): number {
   if (kernel.name !== 'BatchMatMul' && kernel.name !== '_FusedMatMul' && kernel.name !== 'MatMul') return 0;
   const [a, b] = kernel.inputShapes;
   const out = kernel.outputShapes[0];
-  const perBatch = (shape: number[]) => size(shape.slice(-2));
+  const perBatch = (shape: number[]) => tf.util.sizeFromShape(shape.slice(-2));
   const inner = Math.sqrt((perBatch(a) * perBatch(b)) / perBatch(out));
-  return size(out) * inner;
+  return tf.util.sizeFromShape(out) * inner;
 }
 
 function median(xs: number[]): number {

@@ -466,18 +466,8 @@ function computeGdpp(
     }
     let phiBar: Float64Array;
     const uT = transposeOf(u, n, n);
-    if (lowRank) {
-      // G = φᵀφ → φ̄ = 2φ·U K Uᵀ + direct·Uᵀ (direct's zero columns left out): U K Uᵀ by d³ products, then
-      // one B·d² product.
-      const gramBar = products.multiply(products.multiply(u, inner, n, n, n), uT, n, n, n);
-      phiBar = products.multiply(phi, gramBar, b, d, d, scratch('phiBar', b * d));
-      for (let i = 0; i < phiBar.length; i++) phiBar[i] *= 2;
-      if (k > 0) {
-        const directPart = products.multiply(direct, uT.subarray(s0 * n), b, k, d);
-        for (let i = 0; i < phiBar.length; i++) phiBar[i] += directPart[i];
-      }
-    } else if (gram) {
-      // G = φᵀφ → φ̄ = 2φ·U K Uᵀ + direct·Uᵀ = (2·(φU)·K + direct)·Uᵀ
+    if (gram && !lowRank) {
+      // G = φᵀφ → φ̄ = 2φ·U K Uᵀ + direct·Uᵀ = (2·(φU)·K + direct)·Uᵀ, reusing the full φU
       const m = products.multiply(fakeVectors.unscaled, inner, b, n, n, scratch('m', b * n));
       for (let r = 0; r < b; r++) {
         for (let i = 0; i < n; i++) m[r * n + i] *= 2;
@@ -485,10 +475,17 @@ function computeGdpp(
       }
       phiBar = products.multiply(m, uT, b, n, d, scratch('phiBar', b * d));
     } else {
-      // L = φφᵀ → φ̄ = 2·Ā·φ with Ā = V K Vᵀ (symmetric)
-      const abar = products.multiply(products.multiply(u, inner, n, n, n), uT, n, n, n);
-      phiBar = products.multiply(abar, phi, b, b, d);
+      // Ā = U K Uᵀ, the gradient w.r.t. the decomposed matrix (n³ products). L = φφᵀ → φ̄ = 2·Ā·φ; on the
+      // low-rank route G = φᵀφ → φ̄ = 2φ·Ā + direct·Uᵀ (direct's zero columns left out): one B·d² product.
+      const matrixBar = products.multiply(products.multiply(u, inner, n, n, n), uT, n, n, n);
+      phiBar = gram
+        ? products.multiply(phi, matrixBar, b, d, d, scratch('phiBar', b * d))
+        : products.multiply(matrixBar, phi, b, b, d);
       for (let i = 0; i < phiBar.length; i++) phiBar[i] *= 2;
+      if (gram && k > 0) {
+        const directPart = products.multiply(direct, uT.subarray(s0 * n), b, k, d);
+        for (let i = 0; i < phiBar.length; i++) phiBar[i] += directPart[i];
+      }
     }
     // Through φ = h/√(‖h‖² + ε²): h̄ = φ̄/ν − h(h·φ̄)/ν³ = (φ̄ − φ(φ·φ̄))/ν, ν the row's norm.
     const hBar = take(workspace, 'hBar', b * d, false);
